@@ -1,0 +1,141 @@
+/**
+ * Launches DynamoDB Local from the jar that the amplify-dynamodb-simulator package ships,
+ * waits until it answers and stops it with the process (no orphan JVM).
+ */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
+import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+
+const MIN_JAVA_MAJOR = 17;
+
+export interface DynamoDbLocalOptions {
+  /** Directory for a persistent database; omitted means in-memory. */
+  readonly dataDir?: string;
+  /** Port to listen on; omitted picks a free one. */
+  readonly port?: number;
+}
+
+export interface DynamoDbLocal {
+  readonly endpoint: string;
+  stop(): Promise<void>;
+}
+
+/** Credentials and region every local client uses; with -sharedDb they do not partition data anyway. */
+export const localAwsConfig = {
+  region: 'us-east-1',
+  credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+} as const;
+
+export class JavaMissingError extends Error {}
+
+function emulatorDir(): string {
+  const require = createRequire(import.meta.url);
+  return join(dirname(require.resolve('amplify-dynamodb-simulator/package.json')), 'emulator');
+}
+
+/** Fails with one line that says what to install when java is missing or older than 17. */
+export function checkJava(): void {
+  const result = spawnSync('java', ['-version'], { encoding: 'utf8' });
+  if (result.error || result.status !== 0) {
+    throw new JavaMissingError(
+      `DynamoDB Local needs Java ${MIN_JAVA_MAJOR}+ on PATH and none was found: install a JDK/JRE ${MIN_JAVA_MAJOR} or newer (e.g. apt-get install openjdk-17-jre-headless).`,
+    );
+  }
+  const match = /version "(\d+)(?:\.(\d+))?/.exec(`${result.stderr}${result.stdout}`);
+  const major = match ? Number(match[1] === '1' ? match[2] : match[1]) : 0;
+  if (major < MIN_JAVA_MAJOR) {
+    throw new JavaMissingError(
+      `DynamoDB Local needs Java ${MIN_JAVA_MAJOR}+ but found Java ${major || 'of unknown version'}: install a JDK/JRE ${MIN_JAVA_MAJOR} or newer.`,
+    );
+  }
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject()));
+    });
+  });
+}
+
+async function waitUntilReady(endpoint: string, child: ChildProcess, output: () => string): Promise<void> {
+  const client = new DynamoDBClient({ ...localAwsConfig, endpoint, maxAttempts: 1 });
+  const deadline = Date.now() + 30_000;
+  try {
+    while (Date.now() < deadline) {
+      if (child.exitCode !== null) {
+        throw new Error(`DynamoDB Local exited with code ${child.exitCode}: ${output()}`);
+      }
+      try {
+        await client.send(new ListTablesCommand({ Limit: 1 }));
+        return;
+      } catch {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+    throw new Error(`DynamoDB Local did not answer on ${endpoint} within 30 s: ${output()}`);
+  } finally {
+    client.destroy();
+  }
+}
+
+export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Promise<DynamoDbLocal> {
+  checkJava();
+  const dir = emulatorDir();
+  const port = options.port ?? (await freePort());
+  const storage = options.dataDir ? ['-sharedDb', '-dbPath', options.dataDir] : ['-inMemory'];
+  // It writes dynamodb-local-metadata.json into its working directory: keep that in the data dir.
+  const cwd = options.dataDir ?? join(process.cwd(), '.local');
+  mkdirSync(cwd, { recursive: true });
+  const child = spawn(
+    'java',
+    [
+      `-Djava.library.path=${join(dir, 'DynamoDBLocal_lib')}`,
+      '-jar',
+      join(dir, 'DynamoDBLocal.jar'),
+      '-port',
+      String(port),
+      '-disableTelemetry',
+      ...storage,
+    ],
+    { cwd, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let output = '';
+  const collect = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-2000);
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+
+  const kill = () => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  };
+  process.once('exit', kill);
+
+  const endpoint = `http://127.0.0.1:${port}`;
+  try {
+    await waitUntilReady(endpoint, child, () => output);
+  } catch (error) {
+    kill();
+    throw error;
+  }
+  return {
+    endpoint,
+    async stop() {
+      process.off('exit', kill);
+      if (child.exitCode !== null) return;
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGTERM');
+      const timer = setTimeout(kill, 5000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}

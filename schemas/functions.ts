@@ -1,0 +1,59 @@
+/**
+ * Every Lambda function: one definition, read by the CDK functions construct (bundling, IAM)
+ * and by the local runtime (which imports the same handler module).
+ *
+ * kind: api         API Gateway proxy integration (reads, login)
+ *       task        a step of a workflow, invoked with arn:aws:states:::lambda:invoke; pure computation
+ *       authorizer  the REQUEST authorizer
+ * tables: what the function may do to each table; CDK grants exactly this.
+ * secrets: true when the function signs or verifies tokens (reads the JWT key pair).
+ * search: 'read' | 'write' when the function uses the article search index.
+ */
+import type { TableId } from './tables.ts';
+
+export type FunctionKind = 'api' | 'task' | 'authorizer';
+export type TableAccess = 'read' | 'write' | 'readwrite';
+
+export interface FunctionDefinition {
+  readonly name: string;
+  readonly kind: FunctionKind;
+  /** Handler module, relative to the repository root; it exports `handler`. */
+  readonly entry: string;
+  readonly tables: Partial<Record<TableId, TableAccess>>;
+  readonly jwtKey?: 'sign' | 'verify';
+  readonly search?: 'read' | 'write';
+}
+
+export const functions: readonly FunctionDefinition[] = [
+  { name: 'authorizer', kind: 'authorizer', entry: 'lambdas/authorizer/handler.ts', tables: {}, jwtKey: 'verify' },
+  { name: 'login', kind: 'api', entry: 'lambdas/api/login.ts', tables: { Users: 'read' }, jwtKey: 'sign' },
+  {
+    name: 'get-current-user',
+    kind: 'api',
+    entry: 'lambdas/api/get-current-user.ts',
+    tables: { Users: 'read' },
+  },
+  {
+    name: 'validate-registration',
+    kind: 'task',
+    entry: 'lambdas/tasks/validate-registration.ts',
+    tables: {},
+  },
+  {
+    name: 'validate-user-update',
+    kind: 'task',
+    entry: 'lambdas/tasks/validate-user-update.ts',
+    tables: {},
+  },
+  { name: 'issue-token', kind: 'task', entry: 'lambdas/tasks/issue-token.ts', tables: {}, jwtKey: 'sign' },
+];
+
+export function findFunction(name: string): FunctionDefinition {
+  const found = functions.find((definition) => definition.name === name);
+  if (!found) throw new Error(`Unknown function "${name}" (schemas/functions.ts)`);
+  return found;
+}
+
+/** ASL substitution variable for a function's ARN, e.g. ${IssueTokenFunctionArn}. */
+export const functionSubstitution = (name: string): string =>
+  `${name.replace(/(^|-)([a-z])/g, (_, __, letter: string) => letter.toUpperCase())}FunctionArn`;

@@ -1,0 +1,103 @@
+/**
+ * The HTTP API: one table, read by the CDK API stack and by the local gateway.
+ *
+ * auth: none      no authorizer runs
+ *       optional  the authorizer runs; anonymous requests pass, a bad token is still 401
+ *       required  the authorizer rejects a missing or bad token with 401
+ * target: an EXPRESS workflow (state-machines/express/<name>.asl.json, StartSyncExecution)
+ *         or a Lambda function (schemas/functions.ts, proxy integration).
+ */
+export type AuthMode = 'none' | 'optional' | 'required';
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+export type RouteTarget = { readonly workflow: string } | { readonly lambda: string };
+
+export interface Route {
+  readonly method: HttpMethod;
+  /** API Gateway resource path; `{name}` is a path parameter. */
+  readonly path: string;
+  readonly auth: AuthMode;
+  readonly target: RouteTarget;
+}
+
+export const routes: readonly Route[] = [
+  { method: 'POST', path: '/api/users', auth: 'none', target: { workflow: 'register-user' } },
+  { method: 'POST', path: '/api/users/login', auth: 'none', target: { lambda: 'login' } },
+  { method: 'GET', path: '/api/user', auth: 'required', target: { lambda: 'get-current-user' } },
+  { method: 'PUT', path: '/api/user', auth: 'required', target: { workflow: 'update-user' } },
+  { method: 'GET', path: '/api/profiles/{username}', auth: 'optional', target: { lambda: 'get-profile' } },
+  {
+    method: 'POST',
+    path: '/api/profiles/{username}/follow',
+    auth: 'required',
+    target: { workflow: 'follow-user' },
+  },
+  {
+    method: 'DELETE',
+    path: '/api/profiles/{username}/follow',
+    auth: 'required',
+    target: { workflow: 'unfollow-user' },
+  },
+  { method: 'GET', path: '/api/articles', auth: 'optional', target: { lambda: 'list-articles' } },
+  { method: 'POST', path: '/api/articles', auth: 'required', target: { workflow: 'create-article' } },
+  { method: 'GET', path: '/api/articles/feed', auth: 'required', target: { lambda: 'get-feed' } },
+  { method: 'GET', path: '/api/articles/{slug}', auth: 'optional', target: { lambda: 'get-article' } },
+  { method: 'PUT', path: '/api/articles/{slug}', auth: 'required', target: { workflow: 'update-article' } },
+  { method: 'DELETE', path: '/api/articles/{slug}', auth: 'required', target: { workflow: 'delete-article' } },
+  {
+    method: 'POST',
+    path: '/api/articles/{slug}/favorite',
+    auth: 'required',
+    target: { workflow: 'favorite-article' },
+  },
+  {
+    method: 'DELETE',
+    path: '/api/articles/{slug}/favorite',
+    auth: 'required',
+    target: { workflow: 'unfavorite-article' },
+  },
+  {
+    method: 'GET',
+    path: '/api/articles/{slug}/comments',
+    auth: 'optional',
+    target: { lambda: 'list-comments' },
+  },
+  {
+    method: 'POST',
+    path: '/api/articles/{slug}/comments',
+    auth: 'required',
+    target: { workflow: 'add-comment' },
+  },
+  {
+    method: 'DELETE',
+    path: '/api/articles/{slug}/comments/{id}',
+    auth: 'required',
+    target: { workflow: 'delete-comment' },
+  },
+  { method: 'GET', path: '/api/tags', auth: 'none', target: { lambda: 'list-tags' } },
+];
+
+/** Finds the route for an API Gateway resource path and method (used by the authorizer). */
+export function findRoute(method: string, resourcePath: string): Route | undefined {
+  return routes.find((route) => route.method === method && route.path === resourcePath);
+}
+
+/**
+ * Bodies of API Gateway's own responses (no integration ran). The authorizer throws
+ * `Unauthorized` for a missing token (UNAUTHORIZED) and denies a bad one (ACCESS_DENIED, sent as 401).
+ */
+export const gatewayResponses = {
+  UNAUTHORIZED: { statusCode: 401, body: { errors: { token: ['is missing'] } } },
+  ACCESS_DENIED: { statusCode: 401, body: { errors: { token: ['is invalid'] } } },
+  RESOURCE_NOT_FOUND: { statusCode: 404, body: { errors: { route: ['not found'] } } },
+  REQUEST_TOO_LARGE: { statusCode: 413, body: { errors: { body: ['is too large'] } } },
+  BAD_REQUEST_BODY: { statusCode: 400, body: { errors: { body: ['is not valid JSON'] } } },
+} as const;
+
+/** CORS: any origin may call the API; browsers send the Authorization header. */
+export const cors = {
+  allowOrigin: '*',
+  allowHeaders: ['Content-Type', 'Authorization', 'X-Requested-With'],
+  allowMethods: ['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS'],
+  maxAgeSeconds: 86400,
+} as const;

@@ -1,0 +1,31 @@
+/**
+ * Every workflow: one entry per ASL file in state-machines/, read by CDK and the local runtime.
+ *
+ * carriesSecrets: its execution input holds a password, so its logs never include execution data.
+ */
+export type WorkflowType = 'EXPRESS' | 'STANDARD';
+
+export interface WorkflowDefinition {
+  readonly name: string;
+  readonly type: WorkflowType;
+  readonly carriesSecrets: boolean;
+}
+
+export const workflows: readonly WorkflowDefinition[] = [
+  { name: 'register-user', type: 'EXPRESS', carriesSecrets: true },
+  { name: 'update-user', type: 'EXPRESS', carriesSecrets: true },
+];
+
+/** Path of a workflow's ASL file, relative to the repository root. */
+export const workflowFile = (workflow: WorkflowDefinition): string =>
+  `state-machines/${workflow.type === 'EXPRESS' ? 'express' : 'standard'}/${workflow.name}.asl.json`;
+
+/** ASL substitution variable for a workflow's ARN, e.g. ${ArticleEventsStateMachineArn}. */
+export const workflowSubstitution = (name: string): string =>
+  `${name.replace(/(^|-)([a-z])/g, (_, __, letter: string) => letter.toUpperCase())}StateMachineArn`;
+
+export function findWorkflow(name: string): WorkflowDefinition {
+  const found = workflows.find((workflow) => workflow.name === name);
+  if (!found) throw new Error(`Unknown workflow "${name}" (schemas/workflows.ts)`);
+  return found;
+}
