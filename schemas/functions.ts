@@ -9,6 +9,7 @@
  * secrets: true when the function signs or verifies tokens (reads the JWT key pair).
  * search: 'read' | 'write' when the function uses the article search index.
  */
+import { pascalCase } from './naming.ts';
 import type { TableId } from './tables.ts';
 
 export type FunctionKind = 'api' | 'task' | 'authorizer';
@@ -55,5 +56,4 @@ export function findFunction(name: string): FunctionDefinition {
 }
 
 /** ASL substitution variable for a function's ARN, e.g. ${IssueTokenFunctionArn}. */
-export const functionSubstitution = (name: string): string =>
-  `${name.replace(/(^|-)([a-z])/g, (_, __, letter: string) => letter.toUpperCase())}FunctionArn`;
+export const functionSubstitution = (name: string): string => `${pascalCase(name)}FunctionArn`;

@@ -3,6 +3,7 @@
  *
  * carriesSecrets: its execution input holds a password, so its logs never include execution data.
  */
+import { pascalCase } from './naming.ts';
 export type WorkflowType = 'EXPRESS' | 'STANDARD';
 
 export interface WorkflowDefinition {
@@ -21,8 +22,7 @@ export const workflowFile = (workflow: WorkflowDefinition): string =>
   `state-machines/${workflow.type === 'EXPRESS' ? 'express' : 'standard'}/${workflow.name}.asl.json`;
 
 /** ASL substitution variable for a workflow's ARN, e.g. ${ArticleEventsStateMachineArn}. */
-export const workflowSubstitution = (name: string): string =>
-  `${name.replace(/(^|-)([a-z])/g, (_, __, letter: string) => letter.toUpperCase())}StateMachineArn`;
+export const workflowSubstitution = (name: string): string => `${pascalCase(name)}StateMachineArn`;
 
 export function findWorkflow(name: string): WorkflowDefinition {
   const found = workflows.find((workflow) => workflow.name === name);
