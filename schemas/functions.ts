@@ -26,7 +26,13 @@ export interface FunctionDefinition {
 }
 
 export const functions: readonly FunctionDefinition[] = [
-  { name: 'authorizer', kind: 'authorizer', entry: 'lambdas/authorizer/handler.ts', tables: {}, jwtKey: 'verify' },
+  {
+    name: 'authorizer',
+    kind: 'authorizer',
+    entry: 'lambdas/authorizer/handler.ts',
+    tables: {},
+    jwtKey: 'verify',
+  },
   { name: 'login', kind: 'api', entry: 'lambdas/api/login.ts', tables: { Users: 'read' }, jwtKey: 'sign' },
   {
     name: 'get-current-user',

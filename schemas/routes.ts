@@ -43,7 +43,12 @@ export const routes: readonly Route[] = [
   { method: 'GET', path: '/api/articles/feed', auth: 'required', target: { lambda: 'get-feed' } },
   { method: 'GET', path: '/api/articles/{slug}', auth: 'optional', target: { lambda: 'get-article' } },
   { method: 'PUT', path: '/api/articles/{slug}', auth: 'required', target: { workflow: 'update-article' } },
-  { method: 'DELETE', path: '/api/articles/{slug}', auth: 'required', target: { workflow: 'delete-article' } },
+  {
+    method: 'DELETE',
+    path: '/api/articles/{slug}',
+    auth: 'required',
+    target: { workflow: 'delete-article' },
+  },
   {
     method: 'POST',
     path: '/api/articles/{slug}/favorite',

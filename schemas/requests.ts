@@ -1,0 +1,73 @@
+/**
+ * Request bodies, validated at the edge (Lambda handlers and workflow validation tasks) with zod.
+ * Messages are the RealWorld ones: a field that is missing, null or blank "can't be blank".
+ */
+import { z } from 'zod';
+
+const BLANK = "can't be blank";
+export const MIN_PASSWORD_LENGTH = 8;
+export const MAX_PASSWORD_LENGTH = 72; // bcrypt ignores bytes past 72
+
+const requiredText = () =>
+  z
+    .string({ error: (issue) => (issue.input == null ? BLANK : 'must be a string') })
+    .trim()
+    .min(1, BLANK);
+
+const email = () => requiredText().pipe(z.email({ error: 'is invalid' }));
+
+const password = () =>
+  z
+    .string({ error: (issue) => (issue.input == null ? BLANK : 'must be a string') })
+    .min(1, BLANK)
+    .min(MIN_PASSWORD_LENGTH, `is too short (minimum is ${MIN_PASSWORD_LENGTH} characters)`)
+    .max(MAX_PASSWORD_LENGTH, `is too long (maximum is ${MAX_PASSWORD_LENGTH} characters)`);
+
+/** Optional profile text: "" and null both clear the field (stored as null). */
+const optionalProfileText = () =>
+  z
+    .string({ error: 'must be a string' })
+    .trim()
+    .nullable()
+    .transform((value) => (value ? value : null));
+
+/** The object under the envelope key (`user`, `article`, `comment`); missing or null is blank. */
+export const section = <Shape extends z.ZodRawShape>(shape: Shape) =>
+  z.object(shape, { error: (issue) => (issue.input == null ? BLANK : 'must be an object') });
+
+export const registerUserRequest = z.object({
+  user: section({ username: requiredText(), email: email(), password: password() }),
+});
+export type RegisterUserRequest = z.infer<typeof registerUserRequest>;
+
+export const loginRequest = z.object({
+  user: section({
+    email: requiredText(),
+    password: z
+      .string({ error: (issue) => (issue.input == null ? BLANK : 'must be a string') })
+      .min(1, BLANK),
+  }),
+});
+export type LoginRequest = z.infer<typeof loginRequest>;
+
+export const updateUserRequest = z.object({
+  user: section({
+    username: requiredText().optional(),
+    email: email().optional(),
+    password: password().optional(),
+    bio: optionalProfileText().optional(),
+    image: optionalProfileText().optional(),
+  }),
+});
+export type UpdateUserRequest = z.infer<typeof updateUserRequest>;
+
+/** The RealWorld error body for a failed parse: each field (last path segment) with its messages. */
+export function validationErrors(error: z.ZodError): Record<string, string[]> {
+  const errors: Record<string, string[]> = {};
+  for (const issue of error.issues) {
+    const field = String([...issue.path].reverse().find((segment) => typeof segment === 'string') ?? 'body');
+    const messages = (errors[field] ??= []);
+    if (!messages.includes(issue.message)) messages.push(issue.message);
+  }
+  return errors;
+}
