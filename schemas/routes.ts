@@ -94,10 +94,17 @@ export function findRoute(method: string, resourcePath: string): Route | undefin
 export const gatewayResponses = {
   UNAUTHORIZED: { statusCode: 401, body: { errors: { token: ['is missing'] } } },
   ACCESS_DENIED: { statusCode: 401, body: { errors: { token: ['is invalid'] } } },
-  RESOURCE_NOT_FOUND: { statusCode: 404, body: { errors: { route: ['not found'] } } },
+  // What API Gateway answers for an unknown path or method (403 by default).
+  MISSING_AUTHENTICATION_TOKEN: { statusCode: 404, body: { errors: { route: ['not found'] } } },
   REQUEST_TOO_LARGE: { statusCode: 413, body: { errors: { body: ['is too large'] } } },
   BAD_REQUEST_BODY: { statusCode: 400, body: { errors: { body: ['is not valid JSON'] } } },
 } as const;
+
+/**
+ * Largest request body accepted (413 above it): StartSyncExecution takes at most 256 KiB of input,
+ * so a larger article could never reach its workflow.
+ */
+export const maxRequestBodyBytes = 200 * 1024;
 
 /** CORS: any origin may call the API; browsers send the Authorization header. */
 export const cors = {

@@ -1,0 +1,85 @@
+/** Items as stored in DynamoDB (keys: lambdas/shared/keys.ts). */
+
+// Users table
+export interface UserRecord {
+  readonly pk: string;
+  readonly id: string;
+  readonly username: string;
+  readonly email: string;
+  readonly passwordHash: string;
+  readonly bio: string | null;
+  readonly image: string | null;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  /** Incremented by every update; the update transaction is conditional on it. */
+  readonly version: number;
+}
+
+/** email#… and username#… items: they exist once, so the value is unique. */
+export interface MarkerRecord {
+  readonly pk: string;
+  readonly userId: string;
+}
+
+// Articles table
+export interface ArticleRecord {
+  readonly pk: string;
+  readonly id: string;
+  readonly slug: string;
+  readonly title: string;
+  readonly description: string;
+  readonly body: string;
+  /** Sorted and de-duplicated. */
+  readonly tagList: string[];
+  readonly authorId: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  /** Moves in the same transaction as the favorite rows. */
+  readonly favoritesCount: number;
+  /** The last comment id handed out (atomic counter). */
+  readonly commentSeq: number;
+}
+
+/** slug#… items: the slug is unique; they point at the article. */
+export interface SlugRecord {
+  readonly pk: string;
+  readonly articleId: string;
+}
+
+// Relations table
+/** following#<follower> / <followee> and its mirror followers#<followee> / <follower>. */
+export interface FollowRecord {
+  readonly pk: string;
+  readonly sk: string;
+  readonly followerId: string;
+  readonly followeeId: string;
+  readonly createdAt: string;
+}
+
+/** favorites#<article> / <user> and its mirror favorited#<user> / <article>. */
+export interface FavoriteRecord {
+  readonly pk: string;
+  readonly sk: string;
+  readonly articleId: string;
+  readonly userId: string;
+}
+
+export interface CommentRecord {
+  readonly pk: string;
+  readonly sk: string;
+  readonly id: number;
+  readonly articleId: string;
+  readonly body: string;
+  readonly authorId: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+/** feed#<reader> / <createdAt>#<article>: written by the event workflows. */
+export interface FeedRecord {
+  readonly pk: string;
+  readonly sk: string;
+  readonly articleId: string;
+  readonly authorId: string;
+  readonly createdAt: string;
+}

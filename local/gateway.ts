@@ -1,0 +1,244 @@
+/**
+ * The local API Gateway: serves the routes of schemas/routes.ts over HTTP the way the CDK-built
+ * REST API does. It runs the REQUEST authorizer, renders the same StartSyncExecution mapping
+ * templates for workflow routes, invokes Lambda routes with API Gateway proxy events, and answers
+ * with the same gateway responses and CORS headers.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type {
+  APIGatewayAuthorizerResult,
+  APIGatewayEventRequestContext,
+  APIGatewayProxyEvent,
+  APIGatewayProxyResult,
+} from 'aws-lambda';
+import { cors, gatewayResponses, maxRequestBodyBytes, type Route, routes } from '../schemas/routes.ts';
+import { renderStartSyncExecutionRequest, renderStartSyncExecutionResponse } from './api-gateway-templates.ts';
+import type { LocalLambdas } from './lambdas.ts';
+import { type LocalWorkflows, localStateMachineArn } from './workflows.ts';
+
+export interface GatewayOptions {
+  readonly lambdas: LocalLambdas;
+  readonly workflows: LocalWorkflows;
+  /** Awaited after a write workflow succeeds, before answering (read-your-writes mode). */
+  readonly afterWrite?: () => Promise<void>;
+  readonly log: (line: string) => void;
+}
+
+interface CompiledRoute {
+  readonly route: Route;
+  readonly pattern: RegExp;
+  readonly parameterNames: readonly string[];
+}
+
+interface Reply {
+  readonly statusCode: number;
+  readonly headers?: Record<string, string | number | boolean>;
+  readonly body: string;
+}
+
+const corsHeaders = {
+  'Access-Control-Allow-Origin': cors.allowOrigin,
+  'Access-Control-Allow-Headers': cors.allowHeaders.join(','),
+  'Access-Control-Allow-Methods': cors.allowMethods.join(','),
+};
+
+const compiled: readonly CompiledRoute[] = routes.map((route) => {
+  const parameterNames: string[] = [];
+  const source = route.path.replace(/\{([^}]+)\}/g, (_match, name: string) => {
+    parameterNames.push(name);
+    return '([^/]+)';
+  });
+  return { route, pattern: new RegExp(`^${source}/?$`), parameterNames };
+});
+
+const gatewayReply = (type: keyof typeof gatewayResponses): Reply => ({
+  statusCode: gatewayResponses[type].statusCode,
+  body: JSON.stringify(gatewayResponses[type].body),
+});
+
+class BodyTooLargeError extends Error {}
+
+async function readBody(request: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > maxRequestBodyBytes) throw new BodyTooLargeError();
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function match(method: string, path: string): { route: Route; pathParameters: Record<string, string> } | undefined {
+  for (const candidate of compiled) {
+    if (candidate.route.method !== method) continue;
+    const found = candidate.pattern.exec(path);
+    if (!found) continue;
+    const pathParameters = Object.fromEntries(
+      candidate.parameterNames.map((name, index) => [name, decodeURIComponent(found[index + 1] ?? '')]),
+    );
+    return { route: candidate.route, pathParameters };
+  }
+  return undefined;
+}
+
+function singleValueHeaders(request: IncomingMessage): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (let index = 0; index < request.rawHeaders.length; index += 2) {
+    headers[request.rawHeaders[index] ?? ''] = request.rawHeaders[index + 1] ?? '';
+  }
+  return headers;
+}
+
+const definedValues = (values: Record<string, string | undefined> | null): Record<string, string> =>
+  Object.fromEntries(Object.entries(values ?? {}).filter((entry): entry is [string, string] => entry[1] !== undefined));
+
+export function createGateway(options: GatewayOptions): Server {
+  const { lambdas, workflows } = options;
+
+  async function authorize(
+    route: Route,
+    event: APIGatewayProxyEvent,
+  ): Promise<{ reply: Reply } | { context: Record<string, string> }> {
+    if (route.auth === 'none') return { context: {} };
+    try {
+      const result = (await lambdas.invoke('authorizer', {
+        type: 'REQUEST',
+        methodArn: `arn:aws:execute-api:us-east-1:000000000000:local/local/${route.method}${event.path}`,
+        resource: route.path,
+        path: event.path,
+        httpMethod: route.method,
+        headers: event.headers,
+        multiValueHeaders: event.multiValueHeaders,
+        pathParameters: event.pathParameters,
+        queryStringParameters: event.queryStringParameters,
+        multiValueQueryStringParameters: event.multiValueQueryStringParameters,
+        stageVariables: null,
+        requestContext: event.requestContext,
+      })) as APIGatewayAuthorizerResult;
+      const allowed = result.policyDocument.Statement.every(
+        (statement) => (statement as { Effect: string }).Effect === 'Allow',
+      );
+      if (!allowed) return { reply: gatewayReply('ACCESS_DENIED') };
+      const context = Object.fromEntries(Object.entries(result.context ?? {}).map(([k, v]) => [k, String(v)]));
+      return { context: { ...context, principalId: result.principalId } };
+    } catch (error) {
+      if ((error as Error).message === 'Unauthorized') return { reply: gatewayReply('UNAUTHORIZED') };
+      throw error;
+    }
+  }
+
+  async function runWorkflow(
+    workflow: string,
+    event: APIGatewayProxyEvent,
+    authorizer: Record<string, string>,
+  ): Promise<{ reply: Reply; execution: string }> {
+    if (event.body) {
+      try {
+        JSON.parse(event.body);
+      } catch {
+        return { reply: gatewayReply('BAD_REQUEST_BODY'), execution: '' };
+      }
+    }
+    const request = renderStartSyncExecutionRequest({
+      stateMachineArn: localStateMachineArn(workflow),
+      requestId: event.requestContext.requestId,
+      pathParameters: definedValues(event.pathParameters),
+      queryParameters: definedValues(event.queryStringParameters),
+      body: event.body ?? '',
+      authorizer,
+    });
+    const result = await workflows.startSync(workflow, JSON.parse(request.input), request.name);
+    if (result.status === 'SUCCEEDED' && event.httpMethod !== 'GET') await options.afterWrite?.();
+    const response = renderStartSyncExecutionResponse(result, event.requestContext.requestId);
+    return {
+      reply: { statusCode: response.statusCode, body: response.body },
+      execution: `${workflow}:${result.name}${result.status === 'SUCCEEDED' ? '' : ` ${result.status} ${result.error ?? ''}`}`,
+    };
+  }
+
+  async function handle(request: IncomingMessage): Promise<{ reply: Reply; execution?: string }> {
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    const method = request.method ?? 'GET';
+    if (method === 'OPTIONS') {
+      return {
+        reply: { statusCode: 204, headers: { 'Access-Control-Max-Age': cors.maxAgeSeconds }, body: '' },
+      };
+    }
+    const matched = match(method, url.pathname);
+    if (!matched) return { reply: gatewayReply('MISSING_AUTHENTICATION_TOKEN') };
+
+    let body: string;
+    try {
+      body = await readBody(request);
+    } catch (error) {
+      if (error instanceof BodyTooLargeError) return { reply: gatewayReply('REQUEST_TOO_LARGE') };
+      throw error;
+    }
+    const headers = singleValueHeaders(request);
+    const query = Object.fromEntries(url.searchParams);
+    const requestId = randomUUID();
+    const requestContext = {
+      accountId: '000000000000',
+      apiId: 'local',
+      authorizer: {},
+      httpMethod: method,
+      identity: { sourceIp: request.socket.remoteAddress ?? '127.0.0.1', userAgent: headers['User-Agent'] ?? null },
+      path: url.pathname,
+      protocol: `HTTP/${request.httpVersion}`,
+      requestId,
+      requestTimeEpoch: Date.now(),
+      resourceId: 'local',
+      resourcePath: matched.route.path,
+      stage: 'local',
+    } as unknown as APIGatewayEventRequestContext;
+    const event: APIGatewayProxyEvent = {
+      resource: matched.route.path,
+      path: url.pathname,
+      httpMethod: method,
+      headers,
+      multiValueHeaders: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, [v]])),
+      queryStringParameters: Object.keys(query).length ? query : null,
+      multiValueQueryStringParameters: Object.keys(query).length
+        ? Object.fromEntries([...url.searchParams.keys()].map((key) => [key, url.searchParams.getAll(key)]))
+        : null,
+      pathParameters: Object.keys(matched.pathParameters).length ? matched.pathParameters : null,
+      stageVariables: null,
+      requestContext,
+      body: body || null,
+      isBase64Encoded: false,
+    };
+
+    const authorization = await authorize(matched.route, event);
+    if ('reply' in authorization) return { reply: authorization.reply };
+    event.requestContext.authorizer = authorization.context;
+
+    const { target } = matched.route;
+    if ('workflow' in target) return runWorkflow(target.workflow, event, authorization.context);
+    const result = (await lambdas.invoke(target.lambda, event)) as APIGatewayProxyResult;
+    return {
+      reply: { statusCode: result.statusCode, headers: result.headers, body: result.body },
+    };
+  }
+
+  return createServer((request, response: ServerResponse) => {
+    const started = performance.now();
+    handle(request)
+      .catch((error: unknown) => {
+        options.log(`gateway error: ${(error as Error).stack ?? String(error)}`);
+        return { reply: { statusCode: 500, body: JSON.stringify({ errors: { server: ['internal error'] } }) } };
+      })
+      .then(({ reply, execution }: { reply: Reply; execution?: string }) => {
+        const noBody = reply.statusCode === 204 || reply.body === '';
+        response.writeHead(reply.statusCode, {
+          ...corsHeaders,
+          ...(noBody ? {} : { 'Content-Type': 'application/json; charset=utf-8' }),
+          ...reply.headers,
+        });
+        response.end(noBody ? undefined : reply.body);
+        const ms = (performance.now() - started).toFixed(0);
+        options.log(`${request.method} ${request.url} ${reply.statusCode} ${ms}ms${execution ? ` ${execution}` : ''}`);
+      });
+  });
+}

@@ -1,0 +1,61 @@
+/**
+ * Runs the Lambda handler modules of schemas/functions.ts in-process: the same modules CDK
+ * bundles, imported once at start and invoked with the events AWS would send.
+ */
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Context } from 'aws-lambda';
+import { functions } from '../schemas/functions.ts';
+import { repositoryRoot } from './paths.ts';
+
+type Handler = (event: unknown, context: Context) => Promise<unknown>;
+
+export const localFunctionArn = (name: string): string => `arn:aws:lambda:us-east-1:000000000000:function:${name}`;
+
+function lambdaContext(name: string): Context {
+  const deadline = Date.now() + 30_000;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: name,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: localFunctionArn(name),
+    memoryLimitInMB: '512',
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/${name}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+export class LocalLambdas {
+  private constructor(private readonly handlers: ReadonlyMap<string, Handler>) {}
+
+  /** Imports every handler module; a missing module or export fails here, at start. */
+  static async load(): Promise<LocalLambdas> {
+    const handlers = new Map<string, Handler>();
+    for (const definition of functions) {
+      const module = (await import(pathToFileURL(join(repositoryRoot, definition.entry)).href)) as {
+        handler?: Handler;
+      };
+      if (typeof module.handler !== 'function') {
+        throw new Error(`${definition.entry} does not export a handler function`);
+      }
+      handlers.set(definition.name, module.handler);
+    }
+    return new LocalLambdas(handlers);
+  }
+
+  has(name: string): boolean {
+    return this.handlers.has(name);
+  }
+
+  async invoke(name: string, event: unknown): Promise<unknown> {
+    const handler = this.handlers.get(name);
+    if (!handler) throw new Error(`No local function "${name}"`);
+    return handler(event, lambdaContext(name));
+  }
+}

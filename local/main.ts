@@ -1,0 +1,42 @@
+/**
+ * `npm start`: the API on http://localhost:3000/api, backed by a persistent DynamoDB Local.
+ *   PORT            port of the API (default 3000)
+ *   DATA_DIR        data directory (default .local/)
+ *   --async-events  answer writes before their stream events are processed, like production
+ */
+import { join, resolve } from 'node:path';
+import { JavaMissingError } from './dynamodb-local.ts';
+import { defaultDataDir, startRuntime } from './runtime.ts';
+
+const started = performance.now();
+const dataDir = resolve(process.env.DATA_DIR ?? defaultDataDir());
+const asyncEvents = process.argv.includes('--async-events');
+
+try {
+  const runtime = await startRuntime({
+    port: Number(process.env.PORT ?? 3000),
+    dataDir: join(dataDir, 'dynamodb'),
+    keyDir: join(dataDir, 'keys'),
+    asyncEvents,
+  });
+  console.log(
+    [
+      `Conduit API ready on ${runtime.url}/api in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+      `  DynamoDB Local ${runtime.dynamoDbEndpoint} (data in ${dataDir})`,
+      `  workflows: state-machines/*.asl.json on aws-local-stepfunctions; stream events ${asyncEvents ? 'asynchronous' : 'processed before each write answers'}`,
+    ].join('\n'),
+  );
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${signal}: stopping`);
+    await runtime.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+} catch (error) {
+  console.error(error instanceof JavaMissingError ? error.message : error);
+  process.exit(1);
+}

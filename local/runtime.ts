@@ -1,0 +1,99 @@
+/**
+ * Assembles the local runtime: DynamoDB Local, the tables, the key pair, the Lambda modules, the
+ * workflows, the stream poller and the gateway. `npm start` and the end-to-end tests both use it.
+ */
+import './polyfills.ts';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type TableId, tableEnvVar, tables } from '../schemas/tables.ts';
+import { type DynamoDbLocal, localAwsConfig, startDynamoDbLocal } from './dynamodb-local.ts';
+import { createGateway } from './gateway.ts';
+import { ensureKeyPair } from './keys.ts';
+import { LocalLambdas } from './lambdas.ts';
+import { createTables, localTableNames } from './tables.ts';
+import { LocalWorkflows } from './workflows.ts';
+
+export interface RuntimeOptions {
+  /** Port of the API; 0 picks a free one. */
+  readonly port: number;
+  /** Persistent data directory; undefined keeps DynamoDB Local in memory. */
+  readonly dataDir?: string;
+  /** Use an already running DynamoDB (tests share one); otherwise DynamoDB Local is launched. */
+  readonly dynamoDbEndpoint?: string;
+  /** Prefix of the table names, so several runtimes can share one DynamoDB. */
+  readonly tablePrefix?: string;
+  /** Directory holding the JWT key pair (generated when missing). */
+  readonly keyDir: string;
+  /** Answer writes before their stream events are processed, as production does. */
+  readonly asyncEvents?: boolean;
+  readonly log?: (line: string) => void;
+}
+
+export interface Runtime {
+  readonly url: string;
+  readonly dynamoDbEndpoint: string;
+  readonly tableNames: Record<TableId, string>;
+  readonly workflows: LocalWorkflows;
+  stop(): Promise<void>;
+}
+
+export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  let database: DynamoDbLocal | undefined;
+  const endpoint =
+    options.dynamoDbEndpoint ?? (database = await startDynamoDbLocal({ dataDir: options.dataDir })).endpoint;
+  const dynamoDb = new DynamoDBClient({ ...localAwsConfig, endpoint });
+  try {
+    const tableNames = localTableNames(options.tablePrefix ?? 'conduit-');
+    await createTables(dynamoDb, tableNames);
+    await ensureKeyPair(options.keyDir);
+
+    // The handler modules read their configuration at import, as in a Lambda cold start.
+    Object.assign(process.env, {
+      DYNAMODB_ENDPOINT: endpoint,
+      AWS_REGION: localAwsConfig.region,
+      JWT_KEY_DIR: options.keyDir,
+      POWERTOOLS_TRACE_ENABLED: 'false',
+      POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+      ...Object.fromEntries(tables.map((table) => [tableEnvVar(table.id), tableNames[table.id]])),
+    });
+    const lambdas = await LocalLambdas.load();
+    const workflows = new LocalWorkflows({
+      dynamoDb,
+      tableNames,
+      lambdas,
+      onExecutionEnd: (result, workflow) => {
+        if (result.status !== 'SUCCEEDED' && !/^(Validation|Unauthorized|Forbidden|NotFound|Conflict)$/.test(result.error ?? '')) {
+          log(`workflow ${workflow} execution ${result.name} ${result.status}: ${result.error} ${result.cause}`);
+        }
+      },
+    });
+
+    const server = createGateway({ lambdas, workflows, log });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port, '127.0.0.1', resolve);
+    });
+    const { port } = server.address() as AddressInfo;
+    return {
+      url: `http://localhost:${port}`,
+      dynamoDbEndpoint: endpoint,
+      tableNames,
+      workflows,
+      async stop() {
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        await workflows.idle();
+        dynamoDb.destroy();
+        await database?.stop();
+      },
+    };
+  } catch (error) {
+    dynamoDb.destroy();
+    await database?.stop();
+    throw error;
+  }
+}
+
+export const defaultDataDir = (): string => join(process.cwd(), '.local');

@@ -1,0 +1,248 @@
+/**
+ * Runs the ASL files of state-machines/ with aws-local-stepfunctions. Every Task resolves to local
+ * code: DynamoDB tasks to the AWS SDK against DynamoDB Local (raising the error names Step Functions
+ * raises), Lambda tasks to the handler modules, startExecution to a local execution. A definition
+ * that uses something the runner cannot execute faithfully fails when it is loaded.
+ */
+import './polyfills.ts';
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as dynamodb from '@aws-sdk/client-dynamodb';
+import { ExecutionError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import { functionSubstitution, functions } from '../schemas/functions.ts';
+import { type TableId, tableSubstitution, tables } from '../schemas/tables.ts';
+import { type WorkflowDefinition, workflowFile, workflowSubstitution, workflows } from '../schemas/workflows.ts';
+import type { LocalLambdas } from './lambdas.ts';
+import { localFunctionArn } from './lambdas.ts';
+import { repositoryRoot } from './paths.ts';
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+type TaskHandler = (input: Json) => Promise<Json>;
+
+export const localStateMachineArn = (name: string): string =>
+  `arn:aws:states:us-east-1:000000000000:stateMachine:${name}`;
+
+/** What StartSyncExecution answers (the fields the response template reads). */
+export interface SyncExecutionResult {
+  readonly executionArn: string;
+  readonly name: string;
+  readonly status: 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT';
+  readonly output?: string;
+  readonly error?: string;
+  readonly cause?: string;
+}
+
+export interface WorkflowsDependencies {
+  readonly dynamoDb: dynamodb.DynamoDBClient;
+  readonly tableNames: Record<TableId, string>;
+  readonly lambdas: LocalLambdas;
+  /** Called for every execution that ends, with its duration; the runtime logs failures. */
+  readonly onExecutionEnd?: (result: SyncExecutionResult, workflow: string, ms: number) => void;
+}
+
+const UNSUPPORTED_FIELDS = ['QueryLanguage', 'Arguments', 'Output', 'Assign', 'ItemReader', 'ItemBatcher', 'ResultWriter'];
+const OPTIMIZED_DYNAMODB_ACTIONS = new Set(['getItem', 'putItem', 'updateItem', 'deleteItem']);
+
+/** Replaces every ${Name}; an unset one is an error, as in CDK synth. */
+export function substitute(text: string, values: Readonly<Record<string, string>>, source: string): string {
+  return text.replace(/\$\{([A-Za-z0-9]+)\}/g, (_match, key: string) => {
+    const value = values[key];
+    if (value === undefined) throw new Error(`${source}: no value for \${${key}}`);
+    return value;
+  });
+}
+
+export function localSubstitutions(tableNames: Record<TableId, string>): Record<string, string> {
+  return {
+    ...Object.fromEntries(tables.map((table) => [tableSubstitution(table.id), tableNames[table.id]])),
+    ...Object.fromEntries(functions.map((fn) => [functionSubstitution(fn.name), localFunctionArn(fn.name)])),
+    ...Object.fromEntries(workflows.map((wf) => [workflowSubstitution(wf.name), localStateMachineArn(wf.name)])),
+  };
+}
+
+interface StateLike {
+  Type: string;
+  Resource?: string;
+  Parameters?: Record<string, Json>;
+  Iterator?: DefinitionLike;
+  ItemProcessor?: DefinitionLike & { ProcessorConfig?: { Mode?: string } };
+  Branches?: DefinitionLike[];
+  [field: string]: unknown;
+}
+interface DefinitionLike {
+  States: Record<string, StateLike>;
+  [field: string]: unknown;
+}
+
+/** Every state of a definition, including those inside Map and Parallel states. */
+export function* allStates(definition: DefinitionLike): Generator<[string, StateLike]> {
+  for (const [name, state] of Object.entries(definition.States)) {
+    yield [name, state];
+    const nested = [state.Iterator, state.ItemProcessor, ...(state.Branches ?? [])];
+    for (const child of nested) if (child) yield* allStates(child);
+  }
+}
+
+const pascal = (action: string): string => action.charAt(0).toUpperCase() + action.slice(1);
+
+function stripMetadata(response: object): Json {
+  const { $metadata: _metadata, ...rest } = response as Record<string, unknown>;
+  return JSON.parse(JSON.stringify(rest)) as Json;
+}
+
+function namedError(name: string, cause: string): Error {
+  const error = new Error(cause);
+  error.name = name;
+  return error;
+}
+
+/** The error Step Functions raises for a failed DynamoDB call, by integration kind. */
+export function dynamoDbTaskError(error: unknown, optimized: boolean): Error {
+  const sdkError = error as dynamodb.DynamoDBServiceException;
+  const modelled = typeof (dynamodb as Record<string, unknown>)[sdkError.name] === 'function';
+  const status = sdkError.$metadata?.httpStatusCode ?? 400;
+  const requestId = sdkError.$metadata?.requestId ?? randomUUID();
+  const message = sdkError.message ?? String(error);
+  if (optimized) {
+    return namedError(
+      `DynamoDB.${modelled ? sdkError.name : 'AmazonDynamoDBException'}`,
+      `${message} (Service: AmazonDynamoDBv2; Status Code: ${status}; Error Code: ${sdkError.name}; Request ID: ${requestId}; Proxy: null)`,
+    );
+  }
+  return namedError(
+    `DynamoDb.${modelled ? sdkError.name : 'DynamoDbException'}`,
+    `${message} (Service: DynamoDb, Status Code: ${status}, Request ID: ${requestId})`,
+  );
+}
+
+export class LocalWorkflows {
+  private readonly machines = new Map<string, { definition: WorkflowDefinition; machine: StateMachine }>();
+  private readonly handlersByWorkflow = new Map<string, Record<string, TaskHandler>>();
+  private readonly running = new Set<Promise<unknown>>();
+
+  constructor(private readonly deps: WorkflowsDependencies) {
+    const substitutions = localSubstitutions(deps.tableNames);
+    for (const workflow of workflows) {
+      const file = workflowFile(workflow);
+      const text = substitute(readFileSync(join(repositoryRoot, file), 'utf8'), substitutions, file);
+      const definition = JSON.parse(text) as DefinitionLike;
+      this.handlersByWorkflow.set(workflow.name, this.taskHandlers(definition, file));
+      this.machines.set(workflow.name, {
+        definition: workflow,
+        machine: new StateMachine(definition as unknown as StateMachineDefinition, {
+          validationOptions: { checkArn: false },
+        }),
+      });
+    }
+  }
+
+  private taskHandlers(definition: DefinitionLike, file: string): Record<string, TaskHandler> {
+    const handlers: Record<string, TaskHandler> = {};
+    for (const [name, state] of allStates(definition)) {
+      const where = `${file}: state "${name}"`;
+      for (const field of UNSUPPORTED_FIELDS) {
+        if (field in state) throw new Error(`${where} uses ${field}, which the local runner ignores`);
+      }
+      if (state.ItemProcessor?.ProcessorConfig?.Mode === 'DISTRIBUTED') {
+        throw new Error(`${where} is a Distributed Map, which the local runner cannot run`);
+      }
+      if (state.Type !== 'Task') continue;
+      if (name in handlers) throw new Error(`${where}: Task state names must be unique within a file`);
+      handlers[name] = this.resolveResource(state, where);
+    }
+    return handlers;
+  }
+
+  private resolveResource(state: StateLike, where: string): TaskHandler {
+    const resource = state.Resource ?? '';
+    const sdkMatch = /^arn:aws:states:::aws-sdk:dynamodb:([a-zA-Z]+)$/.exec(resource);
+    const optimizedMatch = /^arn:aws:states:::dynamodb:([a-zA-Z]+)$/.exec(resource);
+    const action = sdkMatch?.[1] ?? optimizedMatch?.[1];
+    if (action) {
+      if (optimizedMatch && !OPTIMIZED_DYNAMODB_ACTIONS.has(action)) {
+        throw new Error(`${where}: arn:aws:states:::dynamodb:${action} is not an optimized integration`);
+      }
+      const Command = (dynamodb as Record<string, unknown>)[`${pascal(action)}Command`] as
+        | (new (input: unknown) => dynamodb.GetItemCommand)
+        | undefined;
+      if (!Command) throw new Error(`${where}: unknown DynamoDB action ${action}`);
+      const optimized = Boolean(optimizedMatch);
+      return async (input) => {
+        try {
+          return stripMetadata(await this.deps.dynamoDb.send(new Command(input)));
+        } catch (error) {
+          throw dynamoDbTaskError(error, optimized);
+        }
+      };
+    }
+    if (resource === 'arn:aws:states:::lambda:invoke') {
+      const functionName = String(state.Parameters?.FunctionName ?? '').split(':').pop() ?? '';
+      if (!this.deps.lambdas.has(functionName)) throw new Error(`${where}: no function ${functionName}`);
+      return async (input) => {
+        const { Payload } = input as { Payload?: Json };
+        try {
+          const result = await this.deps.lambdas.invoke(functionName, Payload ?? {});
+          return { ExecutedVersion: '$LATEST', StatusCode: 200, Payload: (result ?? null) as Json };
+        } catch (error) {
+          const failure = error as Error;
+          throw namedError(
+            failure.name || 'Error',
+            JSON.stringify({ errorType: failure.name, errorMessage: failure.message, trace: [] }),
+          );
+        }
+      };
+    }
+    if (resource === 'arn:aws:states:::states:startExecution') {
+      return async (input) => {
+        const { StateMachineArn, Input } = input as { StateMachineArn: string; Input?: Json };
+        const name = StateMachineArn.split(':').pop() ?? '';
+        const payload = typeof Input === 'string' ? (JSON.parse(Input) as Json) : (Input ?? {});
+        const executionArn = this.start(name, payload);
+        return { ExecutionArn: executionArn, StartDate: new Date().toISOString() };
+      };
+    }
+    throw new Error(`${where}: the local runner cannot execute resource ${resource}`);
+  }
+
+  /** StartSyncExecution: runs to the end and answers as AWS does (FAILED is an answer, not a throw). */
+  async startSync(workflowName: string, input: Json, executionName: string = randomUUID()): Promise<SyncExecutionResult> {
+    const entry = this.machines.get(workflowName);
+    if (!entry) throw new Error(`No workflow "${workflowName}"`);
+    const executionArn = `arn:aws:states:us-east-1:000000000000:${entry.definition.type === 'EXPRESS' ? 'express' : 'execution'}:${workflowName}:${executionName}`;
+    const started = Date.now();
+    const execution = entry.machine.run(input, {
+      overrides: { taskResourceLocalHandlers: this.handlersByWorkflow.get(workflowName) },
+      context: { Execution: { Id: executionArn, Name: executionName } },
+    });
+    let result: SyncExecutionResult;
+    try {
+      const output = await execution.result;
+      result = { executionArn, name: executionName, status: 'SUCCEEDED', output: JSON.stringify(output) };
+    } catch (error) {
+      if (!(error instanceof ExecutionError)) throw error;
+      const failure = error.cause as Error;
+      result = {
+        executionArn,
+        name: executionName,
+        status: 'FAILED',
+        error: failure.name,
+        cause: typeof failure.message === 'string' ? failure.message : JSON.stringify(failure.message),
+      };
+    }
+    this.deps.onExecutionEnd?.(result, workflowName, Date.now() - started);
+    return result;
+  }
+
+  /** StartExecution: runs in the background; `idle()` waits for every such execution. */
+  start(workflowName: string, input: Json, executionName: string = randomUUID()): string {
+    const run = this.startSync(workflowName, input, executionName).finally(() => this.running.delete(run));
+    this.running.add(run);
+    return `arn:aws:states:us-east-1:000000000000:execution:${workflowName}:${executionName}`;
+  }
+
+  /** Resolves when no background execution is running (including ones they started). */
+  async idle(): Promise<void> {
+    while (this.running.size) await Promise.allSettled([...this.running]);
+  }
+}

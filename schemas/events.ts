@@ -1,0 +1,29 @@
+/**
+ * DynamoDB stream sources of the STANDARD workflows: one definition, read by the CDK events
+ * construct (one EventBridge Pipe per entry) and by the local stream poller (same filter, same
+ * batch shape: the workflow's execution input is the JSON array of the batch's stream records, as
+ * the Pipe delivers them with invocation type FIRE_AND_FORGET).
+ *
+ * A DynamoDB stream serves at most two concurrent readers per shard, so at most two entries may
+ * read the same table.
+ */
+import type { TableId } from './tables.ts';
+
+export interface EventSourceDefinition {
+  /** The STANDARD workflow started once per batch (schemas/workflows.ts). */
+  readonly workflow: string;
+  /** The table whose stream feeds it; it must have `stream: true` (schemas/tables.ts). */
+  readonly table: TableId;
+  /**
+   * EventBridge Pipes filter patterns on the stream records, OR-ed; a record matching none is
+   * dropped. Empty means every record. Example, new articles only:
+   * `{ eventName: ['INSERT'], dynamodb: { Keys: { pk: { S: [{ prefix: 'article#' }] } } } }`
+   */
+  readonly filters: readonly Readonly<Record<string, unknown>>[];
+  /** Records per execution (1–10000). Default 10. */
+  readonly batchSize?: number;
+  /** Seconds to wait for a fuller batch (0–300). Default 0 (start at once). */
+  readonly maximumBatchingWindowSeconds?: number;
+}
+
+export const eventSources: readonly EventSourceDefinition[] = [];
