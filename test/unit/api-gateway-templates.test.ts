@@ -1,0 +1,249 @@
+import { readFileSync } from 'node:fs';
+import {
+  escapeJavaScript,
+  InvalidRequestBodyError,
+  parseStartSyncExecutionInput,
+  renderStartSyncExecutionRequest,
+  renderStartSyncExecutionResponse,
+  requestTemplatePath,
+  responseTemplatePath,
+  type StartSyncExecutionRequestParams,
+  type StartSyncExecutionResponse,
+  stateMachineArnPlaceholder,
+} from '../../local/api-gateway-templates.ts';
+
+const stateMachineArn = 'arn:aws:states:us-east-1:123456789012:stateMachine:register-user';
+const genericError = '{"errors":{"server":["internal error"]}}';
+
+function renderInput(params: Partial<StartSyncExecutionRequestParams> = {}) {
+  const request = renderStartSyncExecutionRequest({ stateMachineArn, requestId: 'req-1', ...params });
+  return { request, input: parseStartSyncExecutionInput(request.input) };
+}
+
+function succeeded(output: unknown): StartSyncExecutionResponse {
+  return { status: 'SUCCEEDED', output: JSON.stringify(output) };
+}
+
+describe('the template files', () => {
+  const request = readFileSync(requestTemplatePath, 'utf8');
+  const response = readFileSync(responseTemplatePath, 'utf8');
+
+  it('have the state machine ARN placeholder once, in the request template', () => {
+    expect(request.split(stateMachineArnPlaceholder)).toHaveLength(2);
+    expect(response).not.toContain(stateMachineArnPlaceholder);
+  });
+
+  it('never read headers', () => {
+    expect(request).not.toMatch(/\.header\b|params\(['"]/i);
+  });
+
+  it('assign the status override in exactly one place', () => {
+    expect(response.match(/#set\(\$context\.responseOverride\.status/g)).toHaveLength(1);
+  });
+});
+
+describe('start-sync-execution.request.vtl', () => {
+  it('builds the StartSyncExecution request for a JSON body', () => {
+    const body = { user: { email: 'jake@jake.jake', password: 'jakejake', username: 'jake' } };
+    const { request, input } = renderInput({ body: JSON.stringify(body), requestId: 'c0ffee-1' });
+
+    expect(request.stateMachineArn).toBe(stateMachineArn);
+    expect(request.name).toBe('c0ffee-1');
+    expect(input).toEqual({ requestId: 'c0ffee-1', auth: { userId: '' }, path: {}, query: {}, body });
+  });
+
+  it('keeps any body content exactly: quotes, backslashes, newlines, unicode, single quotes', () => {
+    const body = {
+      article: {
+        title: `It's "quoted" \\ back\\slashed \\' and \\"`,
+        body: 'line 1\nline 2\r\n\ttabbed\u0000\u001f\u007f\u2028\u2029 </script>',
+        description: 'héllo wörld — 日本語 😀 𝄞',
+        tagList: ["o'reilly", '\\u0041 is not A', '$input.body #set($x = 1)', ''],
+        nested: { n: 1.5, big: -12e3, t: true, f: false, z: null, list: [[], {}] },
+      },
+    };
+    const raw = JSON.stringify(body, null, 2);
+    const { input } = renderInput({ body: raw });
+
+    expect(input.body).toEqual(JSON.parse(raw));
+  });
+
+  it('keeps a body whose JSON text itself uses escapes and single quotes', () => {
+    const raw = String.raw`{"a":"\u00e9\/'","b":"'''","c":"\\'","d":"\"\ud83d\ude00"}`;
+    const { input } = renderInput({ body: raw });
+
+    expect(input.body).toEqual(JSON.parse(raw));
+  });
+
+  it.each([undefined, null, '', '  \n\t '])('sets body to null for an empty body (%j)', (body) => {
+    expect(renderInput({ body }).input.body).toBeNull();
+  });
+
+  it('passes non-object JSON bodies through', () => {
+    expect(renderInput({ body: '[1,"two"]' }).input.body).toEqual([1, 'two']);
+    expect(renderInput({ body: '"just a string"' }).input.body).toBe('just a string');
+  });
+
+  it('rejects a body that is not JSON', () => {
+    expect(() => renderInput({ body: '{"user":' })).toThrow(InvalidRequestBodyError);
+  });
+
+  it('copies every path and query parameter, escaped', () => {
+    const pathParameters = { slug: `how-to-"train"-your-dragon's-\\tail`, id: '42' };
+    const queryParameters = {
+      tag: 'dragons',
+      author: `o'brien "jr" \\ é 😀`,
+      limit: '20',
+      'we"ird\'key': 'x',
+      get: 'a',
+      keySet: 'b',
+      ['__proto__']: 'c',
+    };
+    const { input } = renderInput({ pathParameters, queryParameters });
+
+    expect(input.path).toEqual(pathParameters);
+    expect(Object.entries(input.query)).toEqual(Object.entries(queryParameters));
+  });
+
+  it('gives an anonymous request an empty userId', () => {
+    expect(renderInput().input.auth).toEqual({ userId: '' });
+    expect(renderInput({ authorizer: null }).input.auth).toEqual({ userId: '' });
+    expect(renderInput({ authorizer: { principalId: 'anonymous' } }).input.auth).toEqual({ userId: '' });
+    expect(renderInput({ authorizer: { userId: '' } }).input.auth).toEqual({ userId: '' });
+  });
+
+  it("passes the authorizer's userId and nothing else of its context", () => {
+    const { input } = renderInput({
+      authorizer: { userId: 'user-7', principalId: 'user-7', token: 'secret-jwt' },
+    });
+
+    expect(input.auth).toEqual({ userId: 'user-7' });
+    expect(JSON.stringify(input)).not.toContain('secret-jwt');
+  });
+
+  it('escapes a userId with quotes', () => {
+    expect(renderInput({ authorizer: { userId: `u"'\\1` } }).input.auth).toEqual({ userId: `u"'\\1` });
+  });
+
+  it('never puts a header in the input', () => {
+    const headers = {
+      Authorization: 'Token eyJhbGciOiJFUzI1NiJ9.secret.signature',
+      'Content-Type': 'application/json',
+      'X-Requested-With': 'XMLHttpRequest',
+      slug: 'header-slug',
+    };
+    const { request, input } = renderInput({
+      headers,
+      authorizer: { userId: 'user-7' },
+      pathParameters: { slug: 'path-slug' },
+      body: '{"article":{"title":"t"}}',
+    });
+
+    expect(Object.keys(input).sort()).toEqual(['auth', 'body', 'path', 'query', 'requestId']);
+    expect(input.path).toEqual({ slug: 'path-slug' });
+    for (const text of [request.input, JSON.stringify(request)]) {
+      expect(text).not.toMatch(/authorization|eyJhbGci|secret|content-type|XMLHttpRequest|header-slug/i);
+    }
+  });
+
+  it('substitutes the ARN of each route', () => {
+    const other = 'arn:aws:states:us-east-1:123456789012:stateMachine:update-user';
+    expect(renderStartSyncExecutionRequest({ stateMachineArn: other, requestId: 'r' }).stateMachineArn).toBe(
+      other,
+    );
+    expect(renderInput().request.stateMachineArn).toBe(stateMachineArn);
+  });
+});
+
+describe('start-sync-execution.response.vtl', () => {
+  const render = (response: StartSyncExecutionResponse) =>
+    renderStartSyncExecutionResponse(response, 'req-1');
+
+  it.each([200, 201])('answers SUCCEEDED with status %i and output.body as JSON', (statusCode) => {
+    const body = { user: { email: 'jake@jake.jake', bio: `it's "me" \\ é 😀`, image: null } };
+    const response = render(succeeded({ statusCode, body }));
+
+    expect(response.statusCode).toBe(statusCode);
+    expect(JSON.parse(response.body)).toEqual(body);
+  });
+
+  it('finds the body whatever the key order', () => {
+    const body = {
+      article: { title: 'a ,"statusCode":500 title', statusCode: 404, body: { statusCode: 1 } },
+    };
+    const response = render(succeeded({ body, statusCode: 201 }));
+
+    expect(response.statusCode).toBe(201);
+    expect(JSON.parse(response.body)).toEqual(body);
+  });
+
+  it('answers SUCCEEDED 204 with no body', () => {
+    expect(render(succeeded({ statusCode: 204, body: null }))).toEqual({ statusCode: 204, body: '' });
+    expect(render(succeeded({ statusCode: 204 }))).toEqual({ statusCode: 204, body: '' });
+  });
+
+  it('answers a null body with no body', () => {
+    expect(render(succeeded({ statusCode: 200, body: null }))).toEqual({ statusCode: 200, body: '' });
+  });
+
+  it.each([
+    ['a status outside 200/201/204', { statusCode: 302, body: {} }],
+    ['no status', { body: { user: {} } }],
+    ['an extra key', { statusCode: 200, body: { a: 1 }, headers: {} }],
+    ['not the contract at all', { user: { email: 'x' } }],
+  ])('answers 500 for an output with %s', (_, output) => {
+    expect(render(succeeded(output))).toEqual({ statusCode: 500, body: genericError });
+  });
+
+  it.each([
+    ['Validation', 422, '{"errors":{"email":["is invalid"],"password":["can\'t be blank"]}}'],
+    ['Unauthorized', 401, '{"errors":{"token":["is invalid"]}}'],
+    ['Forbidden', 403, '{"errors":{"article":["forbidden"]}}'],
+    ['NotFound', 404, '{"errors":{"article":["not found"]}}'],
+    ['Conflict', 409, '{"errors":{"username":["has already been taken \\"jake\\""]}}'],
+  ])('answers FAILED %s with %i and the cause as body', (error, statusCode, cause) => {
+    expect(render({ status: 'FAILED', error, cause })).toEqual({ statusCode, body: cause });
+  });
+
+  it.each([
+    'States.TaskFailed',
+    'States.Timeout',
+    'States.Runtime',
+    'DynamoDb.ProvisionedThroughputExceededException',
+    'DynamoDB.ConditionalCheckFailedException',
+    'Lambda.ServiceException',
+    'validation',
+    '',
+  ])('answers FAILED %j with 500 and never the cause', (error) => {
+    const cause =
+      'Transaction cancelled (Service: DynamoDb, Status Code: 400, Request ID: SECRET-123) arn:aws:secret';
+    const response = render({ status: 'FAILED', error, cause });
+
+    expect(response).toEqual({ statusCode: 500, body: genericError });
+    expect(response.body).not.toContain('SECRET');
+  });
+
+  it('answers a known error without a cause with 500', () => {
+    expect(render({ status: 'FAILED', error: 'NotFound' })).toEqual({ statusCode: 500, body: genericError });
+  });
+
+  it('answers FAILED without an error with 500', () => {
+    expect(render({ status: 'FAILED', cause: 'boom' })).toEqual({ statusCode: 500, body: genericError });
+  });
+
+  it('answers TIMED_OUT with 500', () => {
+    expect(render({ status: 'TIMED_OUT', error: 'States.Timeout', cause: 'secret' })).toEqual({
+      statusCode: 500,
+      body: genericError,
+    });
+  });
+});
+
+describe('$util.escapeJavaScript', () => {
+  it('escapes as Apache Commons Lang escapeJavaScript, single quotes included', () => {
+    expect(escapeJavaScript(`a'b"c\\d/e`)).toBe(`a\\'b\\"c\\\\d\\/e`);
+    expect(escapeJavaScript('\b\t\n\f\r\u0001\u001f')).toBe('\\b\\t\\n\\f\\r\\u0001\\u001F');
+    expect(escapeJavaScript('é😀\u2028')).toBe('\\u00E9\\uD83D\\uDE00\\u2028');
+    expect(escapeJavaScript('plain ~ text')).toBe('plain ~ text');
+  });
+});
