@@ -19,7 +19,7 @@ const email = () => requiredText().pipe(z.email({ error: 'is invalid' }));
 const password = () =>
   z
     .string({ error: (issue) => (issue.input == null ? BLANK : 'must be a string') })
-    .min(1, BLANK)
+    .min(1, { error: BLANK, abort: true })
     .min(MIN_PASSWORD_LENGTH, `is too short (minimum is ${MIN_PASSWORD_LENGTH} characters)`)
     .max(MAX_PASSWORD_LENGTH, `is too long (maximum is ${MAX_PASSWORD_LENGTH} characters)`);
 

@@ -1,0 +1,14 @@
+/**
+ * One in-memory DynamoDB Local for the whole run; every test file makes its own tables in it.
+ * Jest loads global setup outside its module system, so the TypeScript launcher comes in through tsx.
+ */
+import { tsImport } from 'tsx/esm/api';
+
+export default async function globalSetup() {
+  const { startDynamoDbLocal } = await tsImport('../../local/dynamodb-local.ts', import.meta.url);
+  const database = await startDynamoDbLocal();
+  globalThis.dynamoDbLocal = database;
+  process.env.TEST_DYNAMODB_ENDPOINT = database.endpoint;
+  // Tests need hashes, not their cost: bcrypt at cost 4 keeps the suite fast.
+  process.env.BCRYPT_COST = '4';
+}
