@@ -1,0 +1,27 @@
+/** Reads of articles. Writes happen in the workflows' transactions. */
+import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { articleKey, slugKey } from './keys.ts';
+import type { ArticleRecord, SlugRecord } from './records.ts';
+
+export class ArticlesRepository {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  async findById(articleId: string): Promise<ArticleRecord | undefined> {
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: { pk: articleKey(articleId) }, ConsistentRead: true }),
+    );
+    return Item as ArticleRecord | undefined;
+  }
+
+  /** The article a slug marker points at; undefined when either is missing (e.g. mid-delete). */
+  async findBySlug(slug: string): Promise<ArticleRecord | undefined> {
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: { pk: slugKey(slug) }, ConsistentRead: true }),
+    );
+    const marker = Item as SlugRecord | undefined;
+    return marker ? this.findById(marker.articleId) : undefined;
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * Reads of the Relations table (follows, favorites, comments). Writes happen in the workflows'
+ * transactions. Batched so that rendering a page costs the same round trips whatever its length.
+ */
+import {
+  BatchGetCommand,
+  type BatchGetCommandOutput,
+  type DynamoDBDocumentClient,
+  QueryCommand,
+  type QueryCommandOutput,
+} from '@aws-sdk/lib-dynamodb';
+import { favoriteKey, followingKey, partitionOf } from './keys.ts';
+import type { CommentRecord } from './records.ts';
+
+const BATCH_GET_LIMIT = 100;
+const MAX_BACKOFF_MS = 1000;
+
+/** Unprocessed keys mean the table is throttling: wait longer on each attempt. */
+const backOff = (attempt: number): Promise<void> =>
+  new Promise((resolve) => setTimeout(resolve, Math.min(MAX_BACKOFF_MS, 25 * 2 ** attempt)));
+
+interface RelationKey {
+  readonly pk: string;
+  readonly sk: string;
+}
+
+const identity = (key: RelationKey): string => `${key.pk}\n${key.sk}`;
+
+export class RelationsRepository {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  /** The ids among `followeeIds` that `followerId` follows; empty for an anonymous reader. */
+  async followingSet(followerId: string | undefined, followeeIds: readonly string[]): Promise<Set<string>> {
+    if (!followerId) return new Set();
+    return this.idsWithItem(followeeIds, (followeeId) => followingKey(followerId, followeeId));
+  }
+
+  /** The ids among `articleIds` that `userId` has favorited; empty for an anonymous reader. */
+  async favoritedSet(userId: string | undefined, articleIds: readonly string[]): Promise<Set<string>> {
+    if (!userId) return new Set();
+    return this.idsWithItem(articleIds, (articleId) => favoriteKey(articleId, userId));
+  }
+
+  /** All comments of an article, newest first (the sort key is the padded comment id). */
+  async listComments(articleId: string): Promise<CommentRecord[]> {
+    const comments: CommentRecord[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page: QueryCommandOutput = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': partitionOf.comments(articleId) },
+          ConsistentRead: true,
+          ScanIndexForward: false,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      comments.push(...((page.Items ?? []) as CommentRecord[]));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return comments;
+  }
+
+  /** The ids whose relation item exists, in one BatchGetItem per 100 keys, retrying unprocessed keys. */
+  private async idsWithItem(
+    ids: readonly string[],
+    keyOf: (id: string) => RelationKey,
+  ): Promise<Set<string>> {
+    const idOfKey = new Map([...new Set(ids)].map((id) => [identity(keyOf(id)), id]));
+    const keys = [...new Set(ids)].map((id) => ({ ...keyOf(id) }));
+    const found = new Set<string>();
+    for (let start = 0; start < keys.length; start += BATCH_GET_LIMIT) {
+      let pending: Record<string, unknown>[] | undefined = keys.slice(start, start + BATCH_GET_LIMIT);
+      let attempt = 0;
+      while (pending?.length) {
+        const response: BatchGetCommandOutput = await this.db.send(
+          new BatchGetCommand({
+            RequestItems: {
+              [this.table]: { Keys: pending, ConsistentRead: true, ProjectionExpression: 'pk, sk' },
+            },
+          }),
+        );
+        for (const item of (response.Responses?.[this.table] ?? []) as RelationKey[]) {
+          const id = idOfKey.get(identity(item));
+          if (id !== undefined) found.add(id);
+        }
+        pending = response.UnprocessedKeys?.[this.table]?.Keys;
+        if (pending?.length) await backOff(++attempt);
+      }
+    }
+    return found;
+  }
+}
