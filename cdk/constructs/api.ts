@@ -1,0 +1,313 @@
+/**
+ * The REST API of schemas/routes.ts.
+ *
+ * - `workflow` routes: an AWS integration calling states:StartSyncExecution on the route's EXPRESS
+ *   state machine. Request and response mapping templates are the files in schemas/api-gateway/, the
+ *   same the local gateway renders: the request passes path, query, body and the authorizer's userId,
+ *   never a header; the response maps `{statusCode, body}` and the closed set of Fail errors to
+ *   2xx/401/403/404/409/422 through `$context.responseOverride.status` (StartSyncExecution answers 200
+ *   even for a failed execution). Integration responses are explicit; a 4XX/5XX from Step Functions
+ *   itself (throttling, an oversized input) becomes a RealWorld-shaped 500.
+ * - `lambda` routes: Lambda proxy integration.
+ * - auth `optional`/`required`: the REQUEST authorizer (the function of kind `authorizer`) with no
+ *   identity sources and caching off, so it runs for anonymous requests too and decides itself.
+ * - CORS: preflight from `cors`, the Allow-Origin header on every integration response, and CORS
+ *   headers on API Gateway's own responses (`gatewayResponses` bodies, plus DEFAULT_4XX/5XX).
+ * - Stage: throttling, JSON access logs, execution logging at ERROR without data trace (which would
+ *   log the Authorization header), X-Ray.
+ */
+import { readFileSync } from 'node:fs';
+import { Annotations, Duration } from 'aws-cdk-lib';
+import {
+  AccessLogFormat,
+  AuthorizationType,
+  AwsIntegration,
+  Cors,
+  EndpointType,
+  type IAuthorizer,
+  type Integration,
+  type IntegrationResponse,
+  LambdaIntegration,
+  LogGroupLogDestination,
+  type Method,
+  MethodLoggingLevel,
+  type MethodResponse,
+  PassthroughBehavior,
+  RequestAuthorizer,
+  ResponseType,
+  RestApi,
+} from 'aws-cdk-lib/aws-apigateway';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import {
+  requestTemplatePath,
+  responseTemplatePath,
+  stateMachineArnPlaceholder,
+} from '../../local/api-gateway-templates.ts';
+import { functions } from '../../schemas/functions.ts';
+import { cors, gatewayResponses, type Route, routes } from '../../schemas/routes.ts';
+import { workflows } from '../../schemas/workflows.ts';
+import type { StageConfig } from '../config.ts';
+import { acknowledge } from '../nag.ts';
+import type { ConduitFunctions } from './functions.ts';
+import type { ConduitWorkflows } from './workflows.ts';
+
+export interface ConduitApiProps {
+  readonly config: StageConfig;
+  readonly functions: ConduitFunctions;
+  readonly workflows: ConduitWorkflows;
+}
+
+/** Every status the response template can set (success, the Fail error kinds, and its 500 fallback). */
+export const WORKFLOW_RESPONSE_STATUSES = [
+  '200',
+  '201',
+  '204',
+  '401',
+  '403',
+  '404',
+  '409',
+  '422',
+  '500',
+] as const;
+
+/** Body of a failure of the StartSyncExecution call itself (same as the response template's fallback). */
+const INTERNAL_ERROR_BODY = JSON.stringify({ errors: { server: ['internal error'] } });
+
+const quoted = (value: string): string => `'${value}'`;
+
+const CORS_HEADERS = {
+  'Access-Control-Allow-Origin': quoted(cors.allowOrigin),
+  'Access-Control-Allow-Headers': quoted(cors.allowHeaders.join(',')),
+  'Access-Control-Allow-Methods': quoted(cors.allowMethods.join(',')),
+};
+const ALLOW_ORIGIN_PARAMETER = 'method.response.header.Access-Control-Allow-Origin';
+
+export class ConduitApi extends Construct {
+  readonly restApi: RestApi;
+  /** Routes left out because their target is not registered yet (an error in prod). */
+  readonly skippedRoutes: readonly Route[];
+
+  private readonly authorizer: IAuthorizer;
+  private readonly statesRole: Role;
+  private readonly requestTemplate = readFileSync(requestTemplatePath, 'utf8');
+  private readonly responseTemplate = readFileSync(responseTemplatePath, 'utf8');
+
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly props: ConduitApiProps,
+  ) {
+    super(scope, id);
+    const { config } = props;
+    if (!this.requestTemplate.includes(stateMachineArnPlaceholder)) {
+      throw new Error(`${requestTemplatePath} has no ${stateMachineArnPlaceholder} placeholder`);
+    }
+
+    const accessLogs = new LogGroup(this, 'AccessLogs', {
+      retention: config.logRetention,
+      removalPolicy: config.removalPolicy,
+    });
+    this.restApi = new RestApi(this, 'RestApi', {
+      restApiName: `conduit-${config.stage}`,
+      description: `Conduit (RealWorld) API, stage ${config.stage}`,
+      endpointTypes: [EndpointType.REGIONAL],
+      cloudWatchRole: true,
+      deployOptions: {
+        stageName: config.stage,
+        throttlingRateLimit: config.throttling.rateLimit,
+        throttlingBurstLimit: config.throttling.burstLimit,
+        accessLogDestination: new LogGroupLogDestination(accessLogs),
+        accessLogFormat: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            ip: '$context.identity.sourceIp',
+            requestTime: '$context.requestTime',
+            method: '$context.httpMethod',
+            resourcePath: '$context.resourcePath',
+            path: '$context.path',
+            status: '$context.status',
+            responseLength: '$context.responseLength',
+            latencyMs: '$context.responseLatency',
+            integrationStatus: '$context.integration.status',
+            integrationLatencyMs: '$context.integration.latency',
+            errorMessage: '$context.error.message',
+            authorizerError: '$context.authorizer.error',
+            userId: '$context.authorizer.userId',
+          }),
+        ),
+        loggingLevel: MethodLoggingLevel.ERROR,
+        dataTraceEnabled: false,
+        metricsEnabled: true,
+        tracingEnabled: true,
+      },
+      defaultCorsPreflightOptions: {
+        allowOrigins: cors.allowOrigin === '*' ? Cors.ALL_ORIGINS : [cors.allowOrigin],
+        allowHeaders: [...cors.allowHeaders],
+        allowMethods: [...cors.allowMethods],
+        maxAge: Duration.seconds(cors.maxAgeSeconds),
+      },
+    });
+
+    for (const [type, response] of Object.entries(gatewayResponses)) {
+      this.restApi.addGatewayResponse(`Gateway${type}`, {
+        type: ResponseType.of(type),
+        statusCode: String(response.statusCode),
+        responseHeaders: CORS_HEADERS,
+        templates: { 'application/json': JSON.stringify(response.body) },
+      });
+    }
+    for (const type of [ResponseType.DEFAULT_4XX, ResponseType.DEFAULT_5XX]) {
+      if (type.responseType in gatewayResponses) continue;
+      this.restApi.addGatewayResponse(`Gateway${type.responseType}`, { type, responseHeaders: CORS_HEADERS });
+    }
+
+    const authorizers = functions.filter((definition) => definition.kind === 'authorizer');
+    if (authorizers.length !== 1 || !authorizers[0]) {
+      throw new Error('schemas/functions.ts must define exactly one function of kind "authorizer"');
+    }
+    this.authorizer = new RequestAuthorizer(this, 'Authorizer', {
+      authorizerName: `conduit-${config.stage}-authorizer`,
+      handler: props.functions.get(authorizers[0].name),
+      // No identity source and no cache: the authorizer runs for every request, with or without a
+      // token, which is what lets optional-auth routes serve anonymous readers.
+      identitySources: [],
+      resultsCacheTtl: Duration.seconds(0),
+    });
+
+    this.statesRole = new Role(this, 'StartSyncExecutionRole', {
+      assumedBy: new ServicePrincipal('apigateway.amazonaws.com'),
+      description: 'API Gateway starts the express workflows of the API routes',
+    });
+
+    const skipped: Route[] = [];
+    const publicRoutes = new Set(
+      routes.filter((route) => route.auth === 'none').map((r) => `${r.method} ${r.path}`),
+    );
+    for (const route of routes) {
+      const integration = this.integrationFor(route);
+      if (!integration) {
+        skipped.push(route);
+        continue;
+      }
+      const resource = this.restApi.root.resourceForPath(route.path);
+      const secured = route.auth !== 'none';
+      resource.addMethod(route.method, integration.integration, {
+        authorizationType: secured ? AuthorizationType.CUSTOM : AuthorizationType.NONE,
+        authorizer: secured ? this.authorizer : undefined,
+        methodResponses: integration.methodResponses,
+      });
+    }
+    this.skippedRoutes = skipped;
+    if (skipped.length > 0) {
+      const list = skipped.map((route) => `${route.method} ${route.path}`).join(', ');
+      const message = `Routes without a registered target are not deployed: ${list}`;
+      if (config.production) throw new Error(message);
+      Annotations.of(this).addWarningV2('conduit:skippedRoutes', message);
+    }
+
+    // Public by design; CORS preflight (OPTIONS) methods are not flagged by cdk-nag.
+    this.acknowledgeFindings(
+      this.restApi.methods.filter((method) =>
+        publicRoutes.has(`${method.httpMethod} ${method.resource.path}`),
+      ),
+    );
+  }
+
+  private integrationFor(
+    route: Route,
+  ): { integration: Integration; methodResponses?: MethodResponse[] } | undefined {
+    if ('lambda' in route.target) {
+      const name = route.target.lambda;
+      if (!functions.some((definition) => definition.name === name)) return undefined;
+      return {
+        integration: new LambdaIntegration(this.props.functions.get(name), {
+          proxy: true,
+          allowTestInvoke: false,
+        }),
+      };
+    }
+    const name = route.target.workflow;
+    const workflow = workflows.find((definition) => definition.name === name);
+    if (!workflow) return undefined;
+    if (workflow.type !== 'EXPRESS') {
+      throw new Error(
+        `Route ${route.method} ${route.path}: workflow "${name}" must be EXPRESS to start it synchronously`,
+      );
+    }
+    const stateMachine = this.props.workflows.get(name);
+    stateMachine.grantStartSyncExecution(this.statesRole);
+    return {
+      integration: this.startSyncExecutionIntegration(stateMachine.stateMachineArn),
+      methodResponses: WORKFLOW_RESPONSE_STATUSES.map((statusCode) => ({
+        statusCode,
+        responseParameters: { [ALLOW_ORIGIN_PARAMETER]: true },
+      })),
+    };
+  }
+
+  private startSyncExecutionIntegration(stateMachineArn: string): AwsIntegration {
+    const corsParameters = { [ALLOW_ORIGIN_PARAMETER]: quoted(cors.allowOrigin) };
+    const failure = (selectionPattern: string): IntegrationResponse => ({
+      selectionPattern,
+      statusCode: '500',
+      responseParameters: corsParameters,
+      responseTemplates: { 'application/json': INTERNAL_ERROR_BODY },
+    });
+    return new AwsIntegration({
+      service: 'states',
+      action: 'StartSyncExecution',
+      integrationHttpMethod: 'POST',
+      options: {
+        credentialsRole: this.statesRole,
+        passthroughBehavior: PassthroughBehavior.NEVER,
+        requestTemplates: {
+          'application/json': this.requestTemplate.replaceAll(stateMachineArnPlaceholder, stateMachineArn),
+        },
+        integrationResponses: [
+          {
+            // The default response: the execution ran (whatever its outcome); the template decides.
+            statusCode: '200',
+            responseParameters: corsParameters,
+            responseTemplates: { 'application/json': this.responseTemplate },
+          },
+          failure('4\\d{2}'),
+          failure('5\\d{2}'),
+        ],
+      },
+    });
+  }
+
+  private acknowledgeFindings(publicMethods: readonly Method[]): void {
+    acknowledge(
+      this.restApi,
+      {
+        id: 'AwsSolutions-APIG2',
+        reason:
+          'Bodies are validated by the workflows and Lambdas (zod) so failures carry the RealWorld 422 error format; API Gateway validation would answer in its own format.',
+      },
+      {
+        id: 'AwsSolutions-APIG3',
+        reason:
+          'No WAF web ACL in the base deployment (≈ $5+/month fixed); stage throttling limits abuse. Attach one per environment if needed.',
+      },
+      {
+        id: 'AwsSolutions-COG4',
+        reason:
+          'Authentication is the RealWorld JWT ("Authorization: Token <jwt>") verified by the REQUEST authorizer, not Cognito.',
+      },
+      {
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+        reason:
+          "API Gateway's account-level CloudWatch role (execution logging) uses the AWS managed policy made for exactly this.",
+      },
+    );
+    for (const method of publicMethods) {
+      acknowledge(method, {
+        id: 'AwsSolutions-APIG4',
+        reason: 'Public by the RealWorld spec (registration, login, tags): the route takes no token.',
+      });
+    }
+  }
+}
