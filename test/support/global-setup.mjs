@@ -5,6 +5,8 @@
 import { tsImport } from 'tsx/esm/api';
 
 export default async function globalSetup() {
+  // Node 20 runs the tests; the SDK's notice that it will need Node 22 is noise here.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const { startDynamoDbLocal } = await tsImport('../../local/dynamodb-local.ts', import.meta.url);
   const database = await startDynamoDbLocal();
   globalThis.dynamoDbLocal = database;
