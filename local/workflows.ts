@@ -12,7 +12,12 @@ import * as dynamodb from '@aws-sdk/client-dynamodb';
 import { ExecutionError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { functionSubstitution, functions } from '../schemas/functions.ts';
 import { type TableId, tableSubstitution, tables } from '../schemas/tables.ts';
-import { type WorkflowDefinition, workflowFile, workflowSubstitution, workflows } from '../schemas/workflows.ts';
+import {
+  type WorkflowDefinition,
+  workflowFile,
+  workflowSubstitution,
+  workflows,
+} from '../schemas/workflows.ts';
 import type { LocalLambdas } from './lambdas.ts';
 import { localFunctionArn } from './lambdas.ts';
 import { repositoryRoot } from './paths.ts';
@@ -41,7 +46,15 @@ export interface WorkflowsDependencies {
   readonly onExecutionEnd?: (result: SyncExecutionResult, workflow: string, ms: number) => void;
 }
 
-const UNSUPPORTED_FIELDS = ['QueryLanguage', 'Arguments', 'Output', 'Assign', 'ItemReader', 'ItemBatcher', 'ResultWriter'];
+const UNSUPPORTED_FIELDS = [
+  'QueryLanguage',
+  'Arguments',
+  'Output',
+  'Assign',
+  'ItemReader',
+  'ItemBatcher',
+  'ResultWriter',
+];
 const OPTIMIZED_DYNAMODB_ACTIONS = new Set(['getItem', 'putItem', 'updateItem', 'deleteItem']);
 
 /** Replaces every ${Name}; an unset one is an error, as in CDK synth. */
@@ -57,7 +70,9 @@ export function localSubstitutions(tableNames: Record<TableId, string>): Record<
   return {
     ...Object.fromEntries(tables.map((table) => [tableSubstitution(table.id), tableNames[table.id]])),
     ...Object.fromEntries(functions.map((fn) => [functionSubstitution(fn.name), localFunctionArn(fn.name)])),
-    ...Object.fromEntries(workflows.map((wf) => [workflowSubstitution(wf.name), localStateMachineArn(wf.name)])),
+    ...Object.fromEntries(
+      workflows.map((wf) => [workflowSubstitution(wf.name), localStateMachineArn(wf.name)]),
+    ),
   };
 }
 
@@ -121,11 +136,19 @@ export class LocalWorkflows {
   private readonly handlersByWorkflow = new Map<string, Record<string, TaskHandler>>();
   private readonly running = new Set<Promise<unknown>>();
 
-  constructor(private readonly deps: WorkflowsDependencies) {
+  /**
+   * Loads every workflow of the registry (tests pass their own registry and reader to check that
+   * a definition the runner cannot execute is refused).
+   */
+  constructor(
+    private readonly deps: WorkflowsDependencies,
+    registry: readonly WorkflowDefinition[] = workflows,
+    readDefinition: (file: string) => string = (file) => readFileSync(join(repositoryRoot, file), 'utf8'),
+  ) {
     const substitutions = localSubstitutions(deps.tableNames);
-    for (const workflow of workflows) {
+    for (const workflow of registry) {
       const file = workflowFile(workflow);
-      const text = substitute(readFileSync(join(repositoryRoot, file), 'utf8'), substitutions, file);
+      const text = substitute(readDefinition(file), substitutions, file);
       const definition = JSON.parse(text) as DefinitionLike;
       this.handlersByWorkflow.set(workflow.name, this.taskHandlers(definition, file));
       this.machines.set(workflow.name, {
@@ -164,7 +187,9 @@ export class LocalWorkflows {
         throw new Error(`${where}: arn:aws:states:::dynamodb:${action} is not an optimized integration`);
       }
       const Command = (dynamodb as Record<string, unknown>)[`${pascal(action)}Command`] as
-        | (new (input: unknown) => dynamodb.GetItemCommand)
+        | (new (
+            input: unknown,
+          ) => dynamodb.GetItemCommand)
         | undefined;
       if (!Command) throw new Error(`${where}: unknown DynamoDB action ${action}`);
       const optimized = Boolean(optimizedMatch);
@@ -177,7 +202,10 @@ export class LocalWorkflows {
       };
     }
     if (resource === 'arn:aws:states:::lambda:invoke') {
-      const functionName = String(state.Parameters?.FunctionName ?? '').split(':').pop() ?? '';
+      const functionName =
+        String(state.Parameters?.FunctionName ?? '')
+          .split(':')
+          .pop() ?? '';
       if (!this.deps.lambdas.has(functionName)) throw new Error(`${where}: no function ${functionName}`);
       return async (input) => {
         const { Payload } = input as { Payload?: Json };
@@ -206,7 +234,11 @@ export class LocalWorkflows {
   }
 
   /** StartSyncExecution: runs to the end and answers as AWS does (FAILED is an answer, not a throw). */
-  async startSync(workflowName: string, input: Json, executionName: string = randomUUID()): Promise<SyncExecutionResult> {
+  async startSync(
+    workflowName: string,
+    input: Json,
+    executionName: string = randomUUID(),
+  ): Promise<SyncExecutionResult> {
     const entry = this.machines.get(workflowName);
     if (!entry) throw new Error(`No workflow "${workflowName}"`);
     const executionArn = `arn:aws:states:us-east-1:000000000000:${entry.definition.type === 'EXPRESS' ? 'express' : 'execution'}:${workflowName}:${executionName}`;
