@@ -53,6 +53,22 @@ export const functions: readonly FunctionDefinition[] = [
     tables: {},
   },
   { name: 'issue-token', kind: 'task', entry: 'lambdas/tasks/issue-token.ts', tables: {}, jwtKey: 'sign' },
+  {
+    name: 'get-profile',
+    kind: 'api',
+    entry: 'lambdas/api/get-profile.ts',
+    tables: { Users: 'read', Relations: 'read' },
+  },
+  {
+    name: 'list-comments',
+    kind: 'api',
+    entry: 'lambdas/api/list-comments.ts',
+    tables: { Articles: 'read', Users: 'read', Relations: 'read' },
+  },
+  { name: 'present-profile', kind: 'task', entry: 'lambdas/tasks/present-profile.ts', tables: {} },
+  { name: 'validate-comment', kind: 'task', entry: 'lambdas/tasks/validate-comment.ts', tables: {} },
+  { name: 'build-comment', kind: 'task', entry: 'lambdas/tasks/build-comment.ts', tables: {} },
+  { name: 'comment-key', kind: 'task', entry: 'lambdas/tasks/comment-key.ts', tables: {} },
 ];
 
 export function findFunction(name: string): FunctionDefinition {

@@ -61,6 +61,9 @@ export const updateUserRequest = z.object({
 });
 export type UpdateUserRequest = z.infer<typeof updateUserRequest>;
 
+export const addCommentRequest = z.object({ comment: section({ body: requiredText() }) });
+export type AddCommentRequest = z.infer<typeof addCommentRequest>;
+
 /** The RealWorld error body for a failed parse: each field (last path segment) with its messages. */
 export function validationErrors(error: z.ZodError): Record<string, string[]> {
   const errors: Record<string, string[]> = {};

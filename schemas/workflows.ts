@@ -15,6 +15,10 @@ export interface WorkflowDefinition {
 export const workflows: readonly WorkflowDefinition[] = [
   { name: 'register-user', type: 'EXPRESS', carriesSecrets: true },
   { name: 'update-user', type: 'EXPRESS', carriesSecrets: true },
+  { name: 'follow-user', type: 'EXPRESS', carriesSecrets: false },
+  { name: 'unfollow-user', type: 'EXPRESS', carriesSecrets: false },
+  { name: 'add-comment', type: 'EXPRESS', carriesSecrets: false },
+  { name: 'delete-comment', type: 'EXPRESS', carriesSecrets: false },
 ];
 
 /** Path of a workflow's ASL file, relative to the repository root. */

@@ -1,0 +1,16 @@
+/** Workflow task of follow-user and unfollow-user: the profile response of a stored user. */
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { type Profile, presentProfile } from '../shared/presenters.ts';
+import type { UserRecord } from '../shared/records.ts';
+
+export interface PresentProfileInput {
+  /** The user item as GetItem returned it (DynamoDB JSON). */
+  readonly user: Record<string, unknown>;
+  readonly following: boolean;
+}
+
+type AttributeMap = Parameters<typeof unmarshall>[0];
+
+export const handler = async ({ user, following }: PresentProfileInput): Promise<{ profile: Profile }> => ({
+  profile: presentProfile(unmarshall(user as AttributeMap) as UserRecord, following),
+});
