@@ -1,0 +1,65 @@
+/**
+ * Test fixtures for the comment and follow tests: articles and user ids read straight from the
+ * tables, so those tests do not depend on the article workflows. Items follow
+ * lambdas/shared/records.ts exactly.
+ */
+import { randomUUID } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { articleKey, slugKey, usernameKey } from '../../lambdas/shared/keys.ts';
+import type { ArticleRecord, MarkerRecord, SlugRecord } from '../../lambdas/shared/records.ts';
+import { localAwsConfig } from '../../local/dynamodb-local.ts';
+import type { Runtime } from '../../local/runtime.ts';
+import { uniqueName } from './runtime.ts';
+
+/** A document client on a runtime's DynamoDB; destroy it when done. */
+export const tableClient = (runtime: Runtime): DynamoDBDocumentClient =>
+  DynamoDBDocumentClient.from(new DynamoDBClient({ ...localAwsConfig, endpoint: runtime.dynamoDbEndpoint }));
+
+/** Writes an article and its slug marker, as create-article does. */
+export async function seedArticle(
+  db: DynamoDBDocumentClient,
+  runtime: Runtime,
+  authorId: string,
+): Promise<ArticleRecord> {
+  const id = randomUUID();
+  const slug = uniqueName('seeded-');
+  const now = new Date().toISOString();
+  const article: ArticleRecord = {
+    pk: articleKey(id),
+    id,
+    slug,
+    title: slug,
+    description: 'seeded',
+    body: 'seeded',
+    tagList: [],
+    authorId,
+    createdAt: now,
+    updatedAt: now,
+    favoritesCount: 0,
+    commentSeq: 0,
+  };
+  const marker: SlugRecord = { pk: slugKey(slug), articleId: id };
+  await db.send(
+    new TransactWriteCommand({
+      TransactItems: [
+        { Put: { TableName: runtime.tableNames.Articles, Item: article } },
+        { Put: { TableName: runtime.tableNames.Articles, Item: marker } },
+      ],
+    }),
+  );
+  return article;
+}
+
+/** The id of a registered user, from its username marker. */
+export async function userIdOf(
+  db: DynamoDBDocumentClient,
+  runtime: Runtime,
+  username: string,
+): Promise<string> {
+  const { Item } = await db.send(
+    new GetCommand({ TableName: runtime.tableNames.Users, Key: { pk: usernameKey(username) } }),
+  );
+  if (!Item) throw new Error(`no user ${username}`);
+  return (Item as MarkerRecord).userId;
+}
