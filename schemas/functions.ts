@@ -53,6 +53,14 @@ export const functions: readonly FunctionDefinition[] = [
     tables: {},
   },
   { name: 'issue-token', kind: 'task', entry: 'lambdas/tasks/issue-token.ts', tables: {}, jwtKey: 'sign' },
+  { name: 'validate-article', kind: 'task', entry: 'lambdas/tasks/validate-article.ts', tables: {} },
+  {
+    name: 'validate-article-update',
+    kind: 'task',
+    entry: 'lambdas/tasks/validate-article-update.ts',
+    tables: {},
+  },
+  { name: 'present-article', kind: 'task', entry: 'lambdas/tasks/present-article.ts', tables: {} },
   {
     name: 'get-profile',
     kind: 'api',

@@ -74,3 +74,30 @@ export function validationErrors(error: z.ZodError): Record<string, string[]> {
   }
   return errors;
 }
+
+/** Tags: an array of non-blank strings, stored sorted and without duplicates. `null` is not a list. */
+const tagList = () =>
+  z
+    .array(requiredText(), { error: 'must be an array of strings' })
+    .transform((tags) => [...new Set(tags)].sort());
+
+export const createArticleRequest = z.object({
+  article: section({
+    title: requiredText(),
+    description: requiredText(),
+    body: requiredText(),
+    tagList: tagList().optional(),
+  }),
+});
+export type CreateArticleRequest = z.infer<typeof createArticleRequest>;
+
+/** Omitted fields keep their value; `tagList: []` clears the tags. */
+export const updateArticleRequest = z.object({
+  article: section({
+    title: requiredText().optional(),
+    description: requiredText().optional(),
+    body: requiredText().optional(),
+    tagList: tagList().optional(),
+  }),
+});
+export type UpdateArticleRequest = z.infer<typeof updateArticleRequest>;

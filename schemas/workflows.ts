@@ -15,6 +15,11 @@ export interface WorkflowDefinition {
 export const workflows: readonly WorkflowDefinition[] = [
   { name: 'register-user', type: 'EXPRESS', carriesSecrets: true },
   { name: 'update-user', type: 'EXPRESS', carriesSecrets: true },
+  { name: 'create-article', type: 'EXPRESS', carriesSecrets: false },
+  { name: 'update-article', type: 'EXPRESS', carriesSecrets: false },
+  { name: 'delete-article', type: 'EXPRESS', carriesSecrets: false },
+  { name: 'favorite-article', type: 'EXPRESS', carriesSecrets: false },
+  { name: 'unfavorite-article', type: 'EXPRESS', carriesSecrets: false },
   { name: 'follow-user', type: 'EXPRESS', carriesSecrets: false },
   { name: 'unfollow-user', type: 'EXPRESS', carriesSecrets: false },
   { name: 'add-comment', type: 'EXPRESS', carriesSecrets: false },
