@@ -11,6 +11,7 @@ import { type DynamoDbLocal, localAwsConfig, startDynamoDbLocal } from './dynamo
 import { createGateway } from './gateway.ts';
 import { ensureKeyPair } from './keys.ts';
 import { LocalLambdas } from './lambdas.ts';
+import { rebuildLocalSearchIndex } from './search-index.ts';
 import { createTables, localTableNames } from './tables.ts';
 import { LocalWorkflows } from './workflows.ts';
 
@@ -59,6 +60,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       ...Object.fromEntries(tables.map((table) => [tableEnvVar(table.id), tableNames[table.id]])),
     });
     const lambdas = await LocalLambdas.load();
+    await rebuildLocalSearchIndex(dynamoDb, tableNames, log);
     const workflows = new LocalWorkflows({
       dynamoDb,
       tableNames,

@@ -77,6 +77,13 @@ export const functions: readonly FunctionDefinition[] = [
   { name: 'validate-comment', kind: 'task', entry: 'lambdas/tasks/validate-comment.ts', tables: {} },
   { name: 'build-comment', kind: 'task', entry: 'lambdas/tasks/build-comment.ts', tables: {} },
   { name: 'comment-key', kind: 'task', entry: 'lambdas/tasks/comment-key.ts', tables: {} },
+  {
+    name: 'sync-search-index',
+    kind: 'task',
+    entry: 'lambdas/tasks/sync-search-index.ts',
+    tables: {},
+    search: 'write',
+  },
 ];
 
 export function findFunction(name: string): FunctionDefinition {

@@ -1,0 +1,55 @@
+/**
+ * The article search index behind the global article list (no filter, or `tag`) and /api/tags.
+ * It is derived data: the event workflows keep it in step with the Articles table
+ * (lambdas/tasks/sync-search-index.ts) and it can always be rebuilt from that table (rebuild.ts).
+ * It answers with article ids and a total; the articles themselves are read from DynamoDB.
+ */
+import type { ArticleRecord } from '../records.ts';
+
+/** What the index holds of an article: only what it filters and sorts on. */
+export interface SearchDocument {
+  readonly id: string;
+  readonly tagList: readonly string[];
+  readonly createdAt: string;
+  /** Orders concurrent writes: an upsert older than the indexed document is ignored. */
+  readonly updatedAt: string;
+}
+
+export interface ListQuery {
+  readonly tag?: string;
+  readonly limit: number;
+  readonly offset: number;
+}
+
+export interface ArticlePage {
+  /** Newest first (createdAt, then id, descending). */
+  readonly ids: string[];
+  /** Every match, not just this page. */
+  readonly total: number;
+}
+
+export interface ArticleSearch {
+  /** Indexes or replaces an article; ignored when the indexed copy has a later `updatedAt`. */
+  upsert(document: SearchDocument): Promise<void>;
+  /** Removes an article; removing one that is not indexed is harmless. */
+  remove(articleId: string): Promise<void>;
+  list(query: ListQuery): Promise<ArticlePage>;
+  /** Distinct tags, most used first, ties alphabetical; at most MAX_TAGS. */
+  tags(): Promise<string[]>;
+  /** Replaces the whole index with these documents (readers see the old index until the switch). */
+  rebuild(batches: AsyncIterable<readonly SearchDocument[]>): Promise<number>;
+}
+
+/** /api/tags lists at most this many tags (an OpenSearch terms aggregation needs a size). */
+export const MAX_TAGS = 10_000;
+
+export const toSearchDocument = (article: ArticleRecord): SearchDocument => ({
+  id: article.id,
+  tagList: [...new Set(article.tagList ?? [])].sort(),
+  createdAt: article.createdAt,
+  updatedAt: article.updatedAt,
+});
+
+/** Newest first; ties (same millisecond) broken by id so pages never overlap. */
+export const newestFirst = (a: SearchDocument, b: SearchDocument): number =>
+  a.createdAt === b.createdAt ? (a.id < b.id ? 1 : a.id > b.id ? -1 : 0) : a.createdAt < b.createdAt ? 1 : -1;

@@ -1,0 +1,210 @@
+/**
+ * The OpenSearch adapter. Readers and writers address an alias (`articles` unless OPENSEARCH_INDEX
+ * says otherwise); the concrete index behind it has an explicit mapping, created on the first write
+ * and swapped atomically by a rebuild, so the index never falls back to dynamic mapping.
+ *
+ * Writes wait for a refresh (`refresh: wait_for`): when the event workflow that wrote a document
+ * finishes, lists and tags already show it.
+ */
+import type { API, Client } from '@opensearch-project/opensearch';
+import {
+  type ArticlePage,
+  type ArticleSearch,
+  type ListQuery,
+  MAX_TAGS,
+  type SearchDocument,
+} from './article-search.ts';
+
+/** The client methods the adapter calls (unit tests substitute a recording fake). */
+export type SearchClient = Pick<Client, 'index' | 'delete' | 'search' | 'bulk' | 'indices'>;
+
+/** Default `index.max_result_window`: from + size of a search may not exceed it. */
+export const MAX_RESULT_WINDOW = 10_000;
+
+export const indexDefinition = {
+  settings: { number_of_shards: 1 },
+  mappings: {
+    dynamic: 'strict',
+    properties: {
+      id: { type: 'keyword' },
+      tagList: { type: 'keyword' },
+      createdAt: { type: 'date', format: 'strict_date_optional_time' },
+      updatedAt: { type: 'date', format: 'strict_date_optional_time' },
+    },
+  },
+} as const;
+
+/** The search body of a list page: newest first, ids only, exact total. */
+export function listQuery({ tag, limit, offset }: ListQuery): API.Search_RequestBody {
+  // Pages past the result window cannot be fetched with from/size; they come back empty.
+  const from = Math.min(offset, MAX_RESULT_WINDOW);
+  return {
+    query: tag === undefined ? { match_all: {} } : { bool: { filter: [{ term: { tagList: tag } }] } },
+    sort: [{ createdAt: { order: 'desc' } }, { id: { order: 'desc' } }],
+    from,
+    size: Math.max(0, Math.min(limit, MAX_RESULT_WINDOW - from)),
+    track_total_hits: true,
+    _source: false,
+  };
+}
+
+// Not typed as Search_RequestBody: the client's generated types lack the `field` of a terms aggregation.
+export const tagsQuery = {
+  size: 0,
+  aggs: {
+    tags: {
+      terms: {
+        field: 'tagList',
+        size: MAX_TAGS,
+        order: [{ _count: 'desc' }, { _key: 'asc' }] as Record<string, 'asc' | 'desc'>[],
+      },
+    },
+  },
+};
+
+/** External versioning on updatedAt: a stale or redelivered write never overwrites a newer one. */
+const documentVersion = (document: SearchDocument): number => Date.parse(document.updatedAt);
+
+const statusOf = (error: unknown): number | undefined =>
+  (error as { meta?: { statusCode?: number } }).meta?.statusCode;
+
+const errorType = (error: unknown): string | undefined =>
+  (error as { meta?: { body?: { error?: { type?: string } } } }).meta?.body?.error?.type;
+
+export class OpenSearchArticleSearch implements ArticleSearch {
+  private indexReady: Promise<void> | undefined;
+
+  constructor(
+    private readonly client: SearchClient,
+    /** The alias every read and write goes through. */
+    private readonly alias: string,
+  ) {}
+
+  async upsert(document: SearchDocument): Promise<void> {
+    await this.ensureIndex();
+    try {
+      await this.client.index({
+        index: this.alias,
+        id: document.id,
+        body: { ...document },
+        version: documentVersion(document),
+        version_type: 'external_gte',
+        refresh: 'wait_for',
+      });
+    } catch (error) {
+      if (statusOf(error) !== 409) throw error; // 409: a newer version is indexed already
+    }
+  }
+
+  async remove(articleId: string): Promise<void> {
+    try {
+      await this.client.delete({ index: this.alias, id: articleId, refresh: 'wait_for' });
+    } catch (error) {
+      if (statusOf(error) !== 404) throw error;
+    }
+  }
+
+  async list(query: ListQuery): Promise<ArticlePage> {
+    try {
+      const { body } = await this.client.search({ index: this.alias, body: listQuery(query) });
+      const total = body.hits.total;
+      return {
+        ids: body.hits.hits.map((hit) => String(hit._id)),
+        total: typeof total === 'number' ? total : (total?.value ?? 0),
+      };
+    } catch (error) {
+      if (errorType(error) === 'index_not_found_exception') return { ids: [], total: 0 };
+      throw error;
+    }
+  }
+
+  async tags(): Promise<string[]> {
+    try {
+      const { body } = await this.client.search({ index: this.alias, body: tagsQuery });
+      const aggregation = body.aggregations?.tags as { buckets?: { key: string }[] } | undefined;
+      return (aggregation?.buckets ?? []).map((bucket) => String(bucket.key));
+    } catch (error) {
+      if (errorType(error) === 'index_not_found_exception') return [];
+      throw error;
+    }
+  }
+
+  /**
+   * Fills a new index, then moves the alias to it and deletes the old one in one atomic alias
+   * update. Writes that land on the old index while the rebuild runs are lost with it: rebuild
+   * when no writes are expected, or rebuild again.
+   */
+  async rebuild(batches: AsyncIterable<readonly SearchDocument[]>): Promise<number> {
+    const target = `${this.alias}-${Date.now()}`;
+    await this.client.indices.create({ index: target, body: indexDefinition });
+    let count = 0;
+    try {
+      for await (const batch of batches) {
+        if (!batch.length) continue;
+        const { body } = await this.client.bulk({
+          body: batch.flatMap((document) => [
+            {
+              index: {
+                _index: target,
+                _id: document.id,
+                version: documentVersion(document),
+                version_type: 'external_gte',
+              },
+            },
+            { ...document },
+          ]),
+        });
+        if (body.errors) {
+          const failed = body.items.find((item) => item.index?.error)?.index;
+          throw new Error(`Bulk indexing into ${target} failed: ${JSON.stringify(failed?.error)}`);
+        }
+        count += batch.length;
+      }
+      await this.client.indices.refresh({ index: target });
+      const previous = await this.indicesBehindAlias();
+      await this.client.indices.updateAliases({
+        body: {
+          actions: [
+            { add: { index: target, alias: this.alias } },
+            ...previous.map((index) => ({ remove_index: { index } })),
+          ],
+        },
+      });
+    } catch (error) {
+      await this.client.indices.delete({ index: target }).catch(() => undefined);
+      throw error;
+    }
+    this.indexReady = Promise.resolve();
+    return count;
+  }
+
+  private async indicesBehindAlias(): Promise<string[]> {
+    try {
+      const { body } = await this.client.indices.getAlias({ name: this.alias });
+      return Object.keys(body);
+    } catch (error) {
+      if (statusOf(error) === 404) return [];
+      throw error;
+    }
+  }
+
+  /** Creates the first index behind the alias, once per process; racing creators both succeed. */
+  private ensureIndex(): Promise<void> {
+    this.indexReady ??= (async () => {
+      const { body: exists } = await this.client.indices.exists({ index: this.alias });
+      if (exists) return;
+      try {
+        await this.client.indices.create({
+          index: `${this.alias}-initial`,
+          body: { ...indexDefinition, aliases: { [this.alias]: {} } },
+        });
+      } catch (error) {
+        if (errorType(error) !== 'resource_already_exists_exception') throw error;
+      }
+    })().catch((error: unknown) => {
+      this.indexReady = undefined;
+      throw error;
+    });
+    return this.indexReady;
+  }
+}

@@ -1,0 +1,264 @@
+/** The exact requests the OpenSearch adapter sends (the client is a recording fake here only). */
+import { describe, expect, it } from '@jest/globals';
+import { OpenSearchArticleSearch, type SearchClient } from '../../lambdas/shared/search/opensearch.ts';
+
+type Call = [method: string, params: unknown];
+type Reply = (params: unknown) => unknown;
+
+/** Records every call; a reply may return a body or throw an error shaped like the client's. */
+function fakeClient(replies: Record<string, Reply> = {}) {
+  const calls: Call[] = [];
+  const method =
+    (name: string) =>
+    async (params: unknown): Promise<{ body: unknown }> => {
+      calls.push([name, params]);
+      return { body: (replies[name] ?? (() => ({})))(params) };
+    };
+  const client = {
+    index: method('index'),
+    delete: method('delete'),
+    search: method('search'),
+    bulk: method('bulk'),
+    indices: {
+      exists: method('indices.exists'),
+      create: method('indices.create'),
+      refresh: method('indices.refresh'),
+      getAlias: method('indices.getAlias'),
+      updateAliases: method('indices.updateAliases'),
+      delete: method('indices.delete'),
+    },
+  };
+  return { client: client as unknown as SearchClient, calls };
+}
+
+const responseError = (statusCode: number, type: string) =>
+  Object.assign(new Error(type), { meta: { statusCode, body: { error: { type } } } });
+
+const mapping = {
+  settings: { number_of_shards: 1 },
+  mappings: {
+    dynamic: 'strict',
+    properties: {
+      id: { type: 'keyword' },
+      tagList: { type: 'keyword' },
+      createdAt: { type: 'date', format: 'strict_date_optional_time' },
+      updatedAt: { type: 'date', format: 'strict_date_optional_time' },
+    },
+  },
+};
+
+const document = {
+  id: 'a1',
+  tagList: ['dragons', 'training'],
+  createdAt: '2026-01-02T03:04:05.678Z',
+  updatedAt: '2026-01-02T03:04:06.789Z',
+};
+
+describe('OpenSearchArticleSearch', () => {
+  it('lists a page newest first by tag: term filter on the keyword field, exact total, ids only', async () => {
+    const { client, calls } = fakeClient({
+      search: () => ({ hits: { total: { value: 7, relation: 'eq' }, hits: [{ _id: 'b' }, { _id: 'a' }] } }),
+    });
+    const page = await new OpenSearchArticleSearch(client, 'articles').list({
+      tag: 'dragons',
+      limit: 2,
+      offset: 4,
+    });
+    expect(page).toEqual({ ids: ['b', 'a'], total: 7 });
+    expect(calls).toEqual([
+      [
+        'search',
+        {
+          index: 'articles',
+          body: {
+            query: { bool: { filter: [{ term: { tagList: 'dragons' } }] } },
+            sort: [{ createdAt: { order: 'desc' } }, { id: { order: 'desc' } }],
+            from: 4,
+            size: 2,
+            track_total_hits: true,
+            _source: false,
+          },
+        },
+      ],
+    ]);
+  });
+
+  it('lists every article with match_all when there is no tag', async () => {
+    const { client, calls } = fakeClient({ search: () => ({ hits: { total: { value: 0 }, hits: [] } }) });
+    await new OpenSearchArticleSearch(client, 'articles').list({ limit: 20, offset: 0 });
+    expect(calls[0]?.[1]).toMatchObject({ body: { query: { match_all: {} }, from: 0, size: 20 } });
+  });
+
+  it('keeps from + size within the result window', async () => {
+    const { client, calls } = fakeClient({ search: () => ({ hits: { total: { value: 20000 }, hits: [] } }) });
+    const search = new OpenSearchArticleSearch(client, 'articles');
+    await search.list({ limit: 20, offset: 9990 });
+    await search.list({ limit: 20, offset: 15000 });
+    expect(
+      calls.map(([, params]) => (params as { body: { from: number; size: number } }).body),
+    ).toMatchObject([
+      { from: 9990, size: 10 },
+      { from: 10000, size: 0 },
+    ]);
+  });
+
+  it('treats a missing index as empty', async () => {
+    const { client } = fakeClient({
+      search: () => {
+        throw responseError(404, 'index_not_found_exception');
+      },
+    });
+    const search = new OpenSearchArticleSearch(client, 'articles');
+    expect(await search.list({ limit: 20, offset: 0 })).toEqual({ ids: [], total: 0 });
+    expect(await search.tags()).toEqual([]);
+  });
+
+  it('reads tags from a terms aggregation, most used first then alphabetical', async () => {
+    const { client, calls } = fakeClient({
+      search: () => ({
+        aggregations: {
+          tags: {
+            buckets: [
+              { key: 'c', doc_count: 3 },
+              { key: 'a', doc_count: 1 },
+            ],
+          },
+        },
+      }),
+    });
+    expect(await new OpenSearchArticleSearch(client, 'articles').tags()).toEqual(['c', 'a']);
+    expect(calls).toEqual([
+      [
+        'search',
+        {
+          index: 'articles',
+          body: {
+            size: 0,
+            aggs: {
+              tags: {
+                terms: { field: 'tagList', size: 10000, order: [{ _count: 'desc' }, { _key: 'asc' }] },
+              },
+            },
+          },
+        },
+      ],
+    ]);
+  });
+
+  it('creates the mapped index behind the alias before the first write, once', async () => {
+    const { client, calls } = fakeClient({ 'indices.exists': () => false });
+    const search = new OpenSearchArticleSearch(client, 'articles');
+    await search.upsert(document);
+    await search.upsert(document);
+    expect(calls.slice(0, 3)).toEqual([
+      ['indices.exists', { index: 'articles' }],
+      ['indices.create', { index: 'articles-initial', body: { ...mapping, aliases: { articles: {} } } }],
+      [
+        'index',
+        {
+          index: 'articles',
+          id: 'a1',
+          body: document,
+          version: Date.parse(document.updatedAt),
+          version_type: 'external_gte',
+          refresh: 'wait_for',
+        },
+      ],
+    ]);
+    expect(calls.map(([method]) => method)).toEqual(['indices.exists', 'indices.create', 'index', 'index']);
+  });
+
+  it('accepts losing the race to create the index, and ignores a stale write (409)', async () => {
+    const { client, calls } = fakeClient({
+      'indices.exists': () => false,
+      'indices.create': () => {
+        throw responseError(400, 'resource_already_exists_exception');
+      },
+      index: () => {
+        throw responseError(409, 'version_conflict_engine_exception');
+      },
+    });
+    await new OpenSearchArticleSearch(client, 'articles').upsert(document);
+    expect(calls.map(([method]) => method)).toEqual(['indices.exists', 'indices.create', 'index']);
+  });
+
+  it('surfaces other errors', async () => {
+    const { client } = fakeClient({
+      'indices.exists': () => true,
+      index: () => {
+        throw responseError(500, 'internal_server_error');
+      },
+    });
+    await expect(new OpenSearchArticleSearch(client, 'articles').upsert(document)).rejects.toThrow(
+      'internal_server_error',
+    );
+  });
+
+  it('removes with a refresh and ignores a missing document', async () => {
+    const { client, calls } = fakeClient({
+      delete: () => {
+        throw responseError(404, 'not_found');
+      },
+    });
+    await new OpenSearchArticleSearch(client, 'articles').remove('a1');
+    expect(calls).toEqual([['delete', { index: 'articles', id: 'a1', refresh: 'wait_for' }]]);
+  });
+
+  it('rebuilds into a new index, then swaps the alias and drops the old index atomically', async () => {
+    const { client, calls } = fakeClient({
+      bulk: () => ({ errors: false, items: [] }),
+      'indices.getAlias': () => ({ 'articles-initial': { aliases: { articles: {} } } }),
+    });
+    async function* batches() {
+      yield [document];
+    }
+    expect(await new OpenSearchArticleSearch(client, 'articles').rebuild(batches())).toBe(1);
+    const target = (calls[0]?.[1] as { index?: string } | undefined)?.index;
+    expect(target).toMatch(/^articles-\d+$/);
+    expect(calls).toEqual([
+      ['indices.create', { index: target, body: mapping }],
+      [
+        'bulk',
+        {
+          body: [
+            {
+              index: {
+                _index: target,
+                _id: 'a1',
+                version: Date.parse(document.updatedAt),
+                version_type: 'external_gte',
+              },
+            },
+            document,
+          ],
+        },
+      ],
+      ['indices.refresh', { index: target }],
+      ['indices.getAlias', { name: 'articles' }],
+      [
+        'indices.updateAliases',
+        {
+          body: {
+            actions: [
+              { add: { index: target, alias: 'articles' } },
+              { remove_index: { index: 'articles-initial' } },
+            ],
+          },
+        },
+      ],
+    ]);
+  });
+
+  it('deletes the half-built index when a bulk request fails', async () => {
+    const { client, calls } = fakeClient({
+      bulk: () => ({ errors: true, items: [{ index: { error: { type: 'mapper_parsing_exception' } } }] }),
+    });
+    async function* batches() {
+      yield [document];
+    }
+    await expect(new OpenSearchArticleSearch(client, 'articles').rebuild(batches())).rejects.toThrow(
+      'mapper_parsing_exception',
+    );
+    expect(calls.map(([method]) => method)).toEqual(['indices.create', 'bulk', 'indices.delete']);
+  });
+});
