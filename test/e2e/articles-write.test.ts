@@ -1,0 +1,271 @@
+/** Article writes over real HTTP: gateway → authorizer → express workflow → DynamoDB Local. */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import {
+  type ApiClient,
+  apiClient,
+  registerUser,
+  startTestRuntime,
+  type TestRuntime,
+  uniqueName,
+} from '../support/runtime.ts';
+
+let runtime: TestRuntime;
+let api: ApiClient;
+
+beforeAll(async () => {
+  runtime = await startTestRuntime();
+  api = apiClient(runtime.url);
+});
+afterAll(() => runtime.stop());
+
+const NOT_FOUND = { errors: { article: ['not found'] } };
+const FORBIDDEN = { errors: { article: ['forbidden'] } };
+const TOKEN_MISSING = { errors: { token: ['is missing'] } };
+
+const articlePath = (slug: string) => `/api/articles/${encodeURIComponent(slug)}`;
+
+async function createArticle(token: string, fields: Record<string, unknown> = {}) {
+  const response = await api.post(
+    '/api/articles',
+    { article: { title: uniqueName('Title '), description: 'Desc', body: 'Body', ...fields } },
+    token,
+  );
+  expect(response.status).toBe(201);
+  return response.body.article;
+}
+
+describe('POST /api/articles', () => {
+  it('creates an article with 201, sorted unique tags and the author profile', async () => {
+    const author = await registerUser(api);
+    const title = uniqueName('Hello World ');
+    const response = await api.post(
+      '/api/articles',
+      { article: { title, description: 'Desc', body: 'Body', tagList: ['b', 'a', 'b'] } },
+      author.token,
+    );
+    expect(response.status).toBe(201);
+    expect(response.body).toEqual({
+      article: {
+        slug: title.toLowerCase().replace(/ /g, '-'),
+        title,
+        description: 'Desc',
+        body: 'Body',
+        tagList: ['a', 'b'],
+        createdAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/),
+        updatedAt: response.body.article.createdAt,
+        favorited: false,
+        favoritesCount: 0,
+        author: { username: author.username, bio: null, image: null, following: false },
+      },
+    });
+  });
+
+  it('answers 401 without a token', async () => {
+    const response = await api.post('/api/articles', {
+      article: { title: 't', description: 'd', body: 'b' },
+    });
+    expect(response.status).toBe(401);
+    expect(response.body).toEqual(TOKEN_MISSING);
+  });
+
+  it('answers 422 "can\'t be blank" for blank fields, and for a null tagList', async () => {
+    const author = await registerUser(api);
+    const blank = await api.post(
+      '/api/articles',
+      { article: { title: '', description: ' ', body: '' } },
+      author.token,
+    );
+    expect(blank.status).toBe(422);
+    expect(blank.body).toEqual({
+      errors: { title: ["can't be blank"], description: ["can't be blank"], body: ["can't be blank"] },
+    });
+    const nullTags = await api.post(
+      '/api/articles',
+      { article: { title: 't', description: 'd', body: 'b', tagList: null } },
+      author.token,
+    );
+    expect(nullTags.status).toBe(422);
+    expect(nullTags.body).toEqual({ errors: { tagList: ['must be an array of strings'] } });
+    expect((await api.post('/api/articles', {}, author.token)).body).toEqual({
+      errors: { article: ["can't be blank"] },
+    });
+  });
+
+  it('gives duplicate titles, even concurrent ones, distinct slugs', async () => {
+    const author = await registerUser(api);
+    const title = uniqueName('Dup ');
+    const responses = await Promise.all(
+      Array.from({ length: 4 }, () =>
+        api.post('/api/articles', { article: { title, description: 'd', body: 'b' } }, author.token),
+      ),
+    );
+    expect(responses.map((response) => response.status)).toEqual([201, 201, 201, 201]);
+    expect(new Set(responses.map((response) => response.body.article.slug)).size).toBe(4);
+  });
+});
+
+describe('PUT /api/articles/:slug', () => {
+  it('updates the body, keeping slug, tags and createdAt and moving updatedAt', async () => {
+    const author = await registerUser(api);
+    const created = await createArticle(author.token, { tagList: ['x', 'y'] });
+    const response = await api.put(articlePath(created.slug), { article: { body: 'Updated' } }, author.token);
+    expect(response.status).toBe(200);
+    expect(response.body.article).toMatchObject({
+      slug: created.slug,
+      title: created.title,
+      body: 'Updated',
+      tagList: ['x', 'y'],
+      createdAt: created.createdAt,
+    });
+    expect(response.body.article.updatedAt).not.toBe(created.updatedAt);
+  });
+
+  it('clears tags with [] and rejects a null tagList with 422', async () => {
+    const author = await registerUser(api);
+    const created = await createArticle(author.token, { tagList: ['x'] });
+    const cleared = await api.put(articlePath(created.slug), { article: { tagList: [] } }, author.token);
+    expect(cleared.status).toBe(200);
+    expect(cleared.body.article.tagList).toEqual([]);
+    const rejected = await api.put(articlePath(created.slug), { article: { tagList: null } }, author.token);
+    expect(rejected.status).toBe(422);
+    expect(rejected.body).toEqual({ errors: { tagList: ['must be an array of strings'] } });
+  });
+
+  it('moves the slug with a new title; the old slug is then unknown', async () => {
+    const author = await registerUser(api);
+    const created = await createArticle(author.token);
+    const title = uniqueName('Renamed ');
+    const renamed = await api.put(articlePath(created.slug), { article: { title } }, author.token);
+    expect(renamed.status).toBe(200);
+    expect(renamed.body.article.slug).toBe(title.toLowerCase().replace(/ /g, '-'));
+    const old = await api.put(articlePath(created.slug), { article: { body: 'x' } }, author.token);
+    expect(old.status).toBe(404);
+    expect(old.body).toEqual(NOT_FOUND);
+  });
+
+  it('serves slugs of non-Latin titles through the URL', async () => {
+    const author = await registerUser(api);
+    const created = await createArticle(author.token, { title: `日本語 ${uniqueName('t')}` });
+    expect(created.slug.startsWith('日本語-')).toBe(true);
+    const response = await api.put(
+      articlePath(created.slug),
+      { article: { body: 'こんにちは' } },
+      author.token,
+    );
+    expect(response.status).toBe(200);
+    expect(response.body.article.body).toBe('こんにちは');
+  });
+
+  it("answers 404 for an unknown slug, 403 for someone else's article and 401 without a token", async () => {
+    const author = await registerUser(api);
+    const intruder = await registerUser(api, 'intruder');
+    const created = await createArticle(author.token);
+    const unknown = await api.put(
+      articlePath(uniqueName('unknown-')),
+      { article: { body: 'x' } },
+      author.token,
+    );
+    expect(unknown.status).toBe(404);
+    expect(unknown.body).toEqual(NOT_FOUND);
+    const forbidden = await api.put(
+      articlePath(created.slug),
+      { article: { body: 'hijacked' } },
+      intruder.token,
+    );
+    expect(forbidden.status).toBe(403);
+    expect(forbidden.body).toEqual(FORBIDDEN);
+    const anonymous = await api.put(articlePath(created.slug), { article: { body: 'x' } });
+    expect(anonymous.status).toBe(401);
+    // The article is unchanged: its author's next update still sees the original body.
+    const check = await api.put(articlePath(created.slug), { article: {} }, author.token);
+    expect(check.body.article.body).toBe('Body');
+  });
+});
+
+describe('DELETE /api/articles/:slug', () => {
+  it('deletes with 204 and an empty body; the slug is then unknown and free again', async () => {
+    const author = await registerUser(api);
+    const created = await createArticle(author.token);
+    const response = await api.delete(articlePath(created.slug), author.token);
+    expect(response.status).toBe(204);
+    expect(response.body).toBeUndefined();
+    expect((await api.delete(articlePath(created.slug), author.token)).status).toBe(404);
+    expect((await api.post(`${articlePath(created.slug)}/favorite`, undefined, author.token)).status).toBe(
+      404,
+    );
+    const again = await createArticle(author.token, { title: created.title });
+    expect(again.slug).toBe(created.slug);
+  });
+
+  it("answers 404 for an unknown slug, 403 for someone else's article and 401 without a token", async () => {
+    const author = await registerUser(api);
+    const intruder = await registerUser(api, 'intruder');
+    const created = await createArticle(author.token);
+    const unknown = await api.delete(articlePath(uniqueName('unknown-')), author.token);
+    expect(unknown.status).toBe(404);
+    expect(unknown.body).toEqual(NOT_FOUND);
+    const forbidden = await api.delete(articlePath(created.slug), intruder.token);
+    expect(forbidden.status).toBe(403);
+    expect(forbidden.body).toEqual(FORBIDDEN);
+    const anonymous = await api.delete(articlePath(created.slug));
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.body).toEqual(TOKEN_MISSING);
+    expect((await api.delete(articlePath(created.slug), author.token)).status).toBe(204);
+  });
+});
+
+describe('POST and DELETE /api/articles/:slug/favorite', () => {
+  it('favorites and unfavorites idempotently, answering the article each time', async () => {
+    const author = await registerUser(api);
+    const reader = await registerUser(api, 'reader');
+    const created = await createArticle(author.token);
+    const favoritePath = `${articlePath(created.slug)}/favorite`;
+    for (let round = 0; round < 2; round++) {
+      const favorited = await api.post(favoritePath, undefined, reader.token);
+      expect(favorited.status).toBe(200);
+      expect(favorited.body.article).toMatchObject({
+        slug: created.slug,
+        body: 'Body',
+        favorited: true,
+        favoritesCount: 1,
+        author: { username: author.username, following: false },
+      });
+    }
+    const byAuthor = await api.post(favoritePath, undefined, author.token);
+    expect(byAuthor.body.article).toMatchObject({ favorited: true, favoritesCount: 2 });
+    for (let round = 0; round < 2; round++) {
+      const unfavorited = await api.delete(favoritePath, reader.token);
+      expect(unfavorited.status).toBe(200);
+      expect(unfavorited.body.article).toMatchObject({ favorited: false, favoritesCount: 1 });
+    }
+  });
+
+  it('counts concurrent favorites by the same user once', async () => {
+    const author = await registerUser(api);
+    const reader = await registerUser(api, 'reader');
+    const created = await createArticle(author.token);
+    const favoritePath = `${articlePath(created.slug)}/favorite`;
+    const responses = await Promise.all(
+      Array.from({ length: 5 }, () => api.post(favoritePath, undefined, reader.token)),
+    );
+    expect(responses.map((response) => response.status)).toEqual([200, 200, 200, 200, 200]);
+    const after = await api.delete(favoritePath, reader.token);
+    expect(after.body.article.favoritesCount).toBe(0);
+  });
+
+  it('answers 404 for an unknown slug and 401 without a token', async () => {
+    const reader = await registerUser(api, 'reader');
+    const unknownPath = `${articlePath(uniqueName('unknown-'))}/favorite`;
+    for (const response of [
+      await api.post(unknownPath, undefined, reader.token),
+      await api.delete(unknownPath, reader.token),
+    ]) {
+      expect(response.status).toBe(404);
+      expect(response.body).toEqual(NOT_FOUND);
+    }
+    for (const response of [await api.post(unknownPath), await api.delete(unknownPath)]) {
+      expect(response.status).toBe(401);
+      expect(response.body).toEqual(TOKEN_MISSING);
+    }
+  });
+});
