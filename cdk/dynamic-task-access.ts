@@ -5,8 +5,11 @@
  * parameter with no entry here fails the synth, so a new one is always a deliberate decision.
  *
  * Key: `<workflow name>/<Task state name>`; value: the exact DynamoDB actions per table, as the
- * producing task builds them (lambdas/tasks/validate-user-update.ts: Put of the user, Put /
- * ConditionCheck / Delete of the email and username markers, all on Users).
+ * producing task builds them:
+ * - update-user: lambdas/tasks/validate-user-update.ts — Put of the user; Put / ConditionCheck /
+ *   Delete of the email and username markers; all on Users.
+ * - update-article: lambdas/tasks/validate-article-update.ts — Update of the article; Put /
+ *   ConditionCheck / Delete of the slug markers; all on Articles.
  *
  * This is a fact about the workflows and belongs in schemas/workflows.ts when its owners agree;
  * until then it lives next to the only code that needs it.
@@ -22,5 +25,8 @@ export interface DynamicTableAccess {
 export const dynamicTaskAccess: Readonly<Record<string, readonly DynamicTableAccess[]>> = {
   'update-user/Save user and swap markers': [
     { table: 'Users', actions: ['ConditionCheckItem', 'DeleteItem', 'PutItem'] },
+  ],
+  'update-article/Save article and move slug': [
+    { table: 'Articles', actions: ['ConditionCheckItem', 'DeleteItem', 'PutItem', 'UpdateItem'] },
   ],
 };

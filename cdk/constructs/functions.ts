@@ -16,7 +16,7 @@ import {
   Runtime,
   Tracing,
 } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
@@ -38,6 +38,8 @@ export interface ConduitFunctionsProps {
   readonly search: SearchEndpoint;
   /** Only for tests: skip esbuild. `cdk synth` always bundles the real handlers. */
   readonly code?: FunctionCodeFactory;
+  /** Only for tests: a subset of schemas/functions.ts. */
+  readonly definitions?: readonly FunctionDefinition[];
 }
 
 /**
@@ -93,7 +95,7 @@ export class ConduitFunctions extends Construct {
 
   constructor(scope: Construct, id: string, props: ConduitFunctionsProps) {
     super(scope, id);
-    for (const definition of functions) {
+    for (const definition of props.definitions ?? functions) {
       this.byName.set(definition.name, this.createFunction(definition, props));
     }
 
@@ -180,6 +182,7 @@ export class ConduitFunctions extends Construct {
     }
     return new NodejsFunction(this, id, {
       ...common,
+      environment: { ...environment, NODE_OPTIONS: '--enable-source-maps' },
       entry: fromRoot(definition.entry),
       handler: 'handler',
       projectRoot: repoRoot,
@@ -195,6 +198,7 @@ export class ConduitFunctions extends Construct {
         // The Node.js 22 runtime ships AWS SDK v3; Powertools, jose, zod and bcryptjs are bundled.
         externalModules: ['@aws-sdk/*'],
         forceDockerBundling: false,
+        logLevel: LogLevel.WARNING,
       },
     });
   }
