@@ -12,6 +12,7 @@ import { createGateway } from './gateway.ts';
 import { ensureKeyPair } from './keys.ts';
 import { LocalLambdas } from './lambdas.ts';
 import { rebuildLocalSearchIndex } from './search-index.ts';
+import { StreamPoller } from './stream-poller.ts';
 import { createTables, localTableNames } from './tables.ts';
 import { LocalWorkflows } from './workflows.ts';
 
@@ -36,8 +37,15 @@ export interface Runtime {
   readonly dynamoDbEndpoint: string;
   readonly tableNames: Record<TableId, string>;
   readonly workflows: LocalWorkflows;
+  /** The stream delivery; `events.settle()` waits until every write so far has been processed. */
+  readonly events: StreamPoller;
+  /** The client the workflows' DynamoDB tasks use (tests instrument it with middleware). */
+  readonly dynamoDb: DynamoDBClient;
   stop(): Promise<void>;
 }
+
+/** Stream lag in --async-events mode; in the default mode writes settle their events before answering. */
+const STREAM_POLL_INTERVAL_MS = 100;
 
 export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const log = options.log ?? ((line: string) => console.log(line));
@@ -72,7 +80,16 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       },
     });
 
-    const server = createGateway({ lambdas, workflows, log });
+    const events = await StreamPoller.start({
+      endpoint,
+      dynamoDb,
+      tableNames,
+      workflows,
+      intervalMs: STREAM_POLL_INTERVAL_MS,
+      log,
+    });
+    const afterWrite = options.asyncEvents ? undefined : () => events.settle();
+    const server = createGateway({ lambdas, workflows, afterWrite, log });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(options.port, '127.0.0.1', resolve);
@@ -83,9 +100,12 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       dynamoDbEndpoint: endpoint,
       tableNames,
       workflows,
+      events,
+      dynamoDb,
       async stop() {
         server.closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));
+        await events.stop();
         await workflows.idle();
         dynamoDb.destroy();
         await database?.stop();

@@ -26,4 +26,19 @@ export interface EventSourceDefinition {
   readonly maximumBatchingWindowSeconds?: number;
 }
 
-export const eventSources: readonly EventSourceDefinition[] = [];
+/** Key prefixes of lambdas/shared/keys.ts: filters select records by the item's partition key. */
+const partitionKeyPrefix = (prefix: string) => ({ dynamodb: { Keys: { pk: { S: [{ prefix }] } } } });
+
+export const eventSources: readonly EventSourceDefinition[] = [
+  /*
+   * Follows and unfollows only: the followers# mirror would double the work, and favorites,
+   * comments and feed entries must not reach it (the feed entries are its own writes: a loop).
+   */
+  {
+    workflow: 'relation-events',
+    table: 'Relations',
+    filters: [{ eventName: ['INSERT', 'REMOVE'], ...partitionKeyPrefix('following#') }],
+    batchSize: 10,
+    maximumBatchingWindowSeconds: 0,
+  },
+];

@@ -84,6 +84,8 @@ export const functions: readonly FunctionDefinition[] = [
     tables: {},
     search: 'write',
   },
+  { name: 'plan-stream-record', kind: 'task', entry: 'lambdas/tasks/plan-stream-record.ts', tables: {} },
+  { name: 'plan-fan-out-writes', kind: 'task', entry: 'lambdas/tasks/plan-fan-out-writes.ts', tables: {} },
 ];
 
 export function findFunction(name: string): FunctionDefinition {

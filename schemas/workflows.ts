@@ -24,6 +24,8 @@ export const workflows: readonly WorkflowDefinition[] = [
   { name: 'unfollow-user', type: 'EXPRESS', carriesSecrets: false },
   { name: 'add-comment', type: 'EXPRESS', carriesSecrets: false },
   { name: 'delete-comment', type: 'EXPRESS', carriesSecrets: false },
+  { name: 'relation-events', type: 'STANDARD', carriesSecrets: false },
+  { name: 'fan-out', type: 'STANDARD', carriesSecrets: false },
 ];
 
 /** Path of a workflow's ASL file, relative to the repository root. */

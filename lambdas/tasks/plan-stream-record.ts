@@ -1,0 +1,83 @@
+/**
+ * Workflow task of article-events and relation-events: reads one stream record (as the Pipe
+ * delivers it) and says what follows from it: the article it concerns, as a plain record for the
+ * search index, and the fan-out jobs to start. Pure computation.
+ */
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { DynamoDBRecord } from 'aws-lambda';
+import { articleKey, partitionOf } from '../shared/keys.ts';
+import type { ArticleRecord, FollowRecord } from '../shared/records.ts';
+import type { FanOutJob } from './plan-fan-out-writes.ts';
+
+export interface StreamRecordPlan {
+  /** The article record after the change (before it, for a REMOVE); absent for a follow. */
+  readonly article?: ArticleRecord;
+  readonly fanOuts: FanOutJob[];
+}
+
+type Image = Record<string, AttributeValue>;
+
+function image<T>(record: DynamoDBRecord): T {
+  const stored = (record.eventName === 'REMOVE' ? record.dynamodb?.OldImage : record.dynamodb?.NewImage) as
+    | Image
+    | undefined;
+  if (!stored)
+    throw new Error(
+      `stream record ${record.eventID} carries no image (the stream must be NEW_AND_OLD_IMAGES)`,
+    );
+  return unmarshall(stored) as T;
+}
+
+function planArticleChange(record: DynamoDBRecord): StreamRecordPlan {
+  const article = image<ArticleRecord>(record);
+  const { id: articleId, authorId, createdAt } = article;
+  const followers = partitionOf.followers(authorId);
+  switch (record.eventName) {
+    case 'INSERT':
+      return {
+        article,
+        fanOuts: [{ kind: 'feed-article', partition: followers, articleId, authorId, createdAt }],
+      };
+    case 'REMOVE':
+      return {
+        article,
+        fanOuts: [
+          { kind: 'unfeed-article', partition: followers, articleId, authorId, createdAt },
+          { kind: 'delete-favorites', partition: partitionOf.favorites(articleId), articleId },
+          { kind: 'delete-comments', partition: partitionOf.comments(articleId) },
+        ],
+      };
+    default:
+      return { article, fanOuts: [] };
+  }
+}
+
+function planFollowChange(record: DynamoDBRecord): StreamRecordPlan {
+  const { followerId, followeeId } = image<FollowRecord>(record);
+  switch (record.eventName) {
+    case 'INSERT':
+      return { fanOuts: [{ kind: 'feed-author', authorId: followeeId, readerId: followerId }] };
+    case 'REMOVE':
+      return {
+        fanOuts: [
+          {
+            kind: 'unfeed-author',
+            partition: partitionOf.feed(followerId),
+            authorId: followeeId,
+            readerId: followerId,
+          },
+        ],
+      };
+    default:
+      return { fanOuts: [] };
+  }
+}
+
+export const handler = async ({ record }: { record: DynamoDBRecord }): Promise<StreamRecordPlan> => {
+  const pk = record.dynamodb?.Keys?.pk?.S ?? '';
+  // The key prefixes are those of lambdas/shared/keys.ts; the Pipe filters let only these through.
+  if (pk.startsWith(articleKey(''))) return planArticleChange(record);
+  if (pk.startsWith(partitionOf.following(''))) return planFollowChange(record);
+  throw new Error(`no plan for a stream record of item ${pk}`);
+};

@@ -1,0 +1,145 @@
+/**
+ * Helpers of the event-flow tests: write items straight into a runtime's tables (as the express
+ * workflows would), read partitions back, and count the DynamoDB calls the workflows make.
+ */
+import { randomUUID } from 'node:crypto';
+import type { BatchWriteItemCommandInput, BatchWriteItemCommandOutput } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BatchWriteCommand, DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { articleKey, followersKey, followingKey } from '../../lambdas/shared/keys.ts';
+import type { ArticleRecord, FollowRecord } from '../../lambdas/shared/records.ts';
+import { localAwsConfig } from '../../local/dynamodb-local.ts';
+import type { Runtime } from '../../local/runtime.ts';
+
+type Item = Record<string, unknown>;
+
+export function eventTables(runtime: Runtime) {
+  const client = new DynamoDBClient({ ...localAwsConfig, endpoint: runtime.dynamoDbEndpoint });
+  const db = DynamoDBDocumentClient.from(client);
+  const names = runtime.tableNames;
+
+  /** Every item of a Relations partition, in sort-key order. */
+  async function partition(pk: string): Promise<Item[]> {
+    const items: Item[] = [];
+    let start: Item | undefined;
+    do {
+      const page = await db.send(
+        new QueryCommand({
+          TableName: names.Relations,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': pk },
+          ExclusiveStartKey: start,
+        }),
+      );
+      items.push(...(page.Items ?? []));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return items;
+  }
+
+  async function putRelations(items: Item[]): Promise<void> {
+    for (let index = 0; index < items.length; index += 25) {
+      const chunk = items.slice(index, index + 25);
+      await db.send(
+        new BatchWriteCommand({
+          RequestItems: { [names.Relations]: chunk.map((Item) => ({ PutRequest: { Item } })) },
+        }),
+      );
+    }
+  }
+
+  return {
+    db,
+    partition,
+    putRelations,
+    /** An article record as create-article stores it. */
+    async putArticle(
+      authorId: string,
+      createdAt: string,
+      overrides: Partial<ArticleRecord> = {},
+    ): Promise<ArticleRecord> {
+      const id = randomUUID();
+      const article: ArticleRecord = {
+        pk: articleKey(id),
+        id,
+        slug: `article-${id}`,
+        title: `Article ${id}`,
+        description: 'description',
+        body: 'body',
+        tagList: ['events'],
+        authorId,
+        createdAt,
+        updatedAt: createdAt,
+        favoritesCount: 0,
+        commentSeq: 0,
+        ...overrides,
+      };
+      await db.send(new PutCommand({ TableName: names.Articles, Item: article }));
+      return article;
+    },
+    /** Both rows of a follow, as follow-user writes them. */
+    follow: (followerId: string, followeeId: string) => {
+      const createdAt = new Date().toISOString();
+      const rows: FollowRecord[] = [
+        { ...followingKey(followerId, followeeId), followerId, followeeId, createdAt },
+        { ...followersKey(followeeId, followerId), followerId, followeeId, createdAt },
+      ];
+      return putRelations(rows as unknown as Item[]);
+    },
+    destroy: () => db.destroy(),
+  };
+}
+
+export interface BatchWriteCounter {
+  /** BatchWriteItem calls since the counter was installed. */
+  readonly calls: () => number;
+  /** From now on each call writes only `keep` requests and returns the rest as UnprocessedItems. */
+  throttle(keep: number | undefined): void;
+  remove(): void;
+}
+
+/**
+ * Counts the BatchWriteItem calls of the runtime's workflows, and can make DynamoDB answer with
+ * UnprocessedItems, as it does under throttling (DynamoDB Local never does).
+ */
+export function countBatchWrites(runtime: Runtime): BatchWriteCounter {
+  const name = `countBatchWrites${randomUUID()}`;
+  let calls = 0;
+  let keep: number | undefined;
+  runtime.dynamoDb.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName !== 'BatchWriteItemCommand') return next(args);
+      calls++;
+      if (keep === undefined) return next(args);
+      const input = args.input as BatchWriteItemCommandInput;
+      const [table, requests] = Object.entries(input.RequestItems ?? {})[0] ?? ['', []];
+      const held = requests.slice(keep);
+      const result = await next({
+        ...args,
+        input: { ...input, RequestItems: { [table]: requests.slice(0, keep) } },
+      });
+      (result.output as BatchWriteItemCommandOutput).UnprocessedItems = held.length ? { [table]: held } : {};
+      return result;
+    },
+    { step: 'initialize', name },
+  );
+  return {
+    calls: () => calls,
+    throttle: (count) => {
+      keep = count;
+    },
+    remove: () => runtime.dynamoDb.middlewareStack.remove(name),
+  };
+}
+
+/** Records the executions the runtime starts in the background (stream deliveries, continuations). */
+export function recordStarts(runtime: Runtime): { readonly started: { workflow: string; input: unknown }[] } {
+  const started: { workflow: string; input: unknown }[] = [];
+  const { workflows } = runtime;
+  const start = workflows.start.bind(workflows);
+  workflows.start = (workflow, input, name) => {
+    started.push({ workflow, input });
+    return start(workflow, input, name);
+  };
+  return { started };
+}

@@ -1,0 +1,201 @@
+/**
+ * relation-events and the fan-out jobs of follows: the real ASL files against DynamoDB Local,
+ * driven through the stream poller (writes → stream → filter → workflow) and by hand-made Pipe
+ * batches, checked against the feed entries stored.
+ */
+import { randomUUID } from 'node:crypto';
+import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import {
+  commentKey,
+  favoritedKey,
+  favoriteKey,
+  feedKey,
+  followersKey,
+  followingKey,
+  partitionOf,
+} from '../../lambdas/shared/keys.ts';
+import type { ArticleRecord } from '../../lambdas/shared/records.ts';
+import { eventTables, recordStarts } from '../support/events.ts';
+import { startTestRuntime, type TestRuntime } from '../support/runtime.ts';
+
+let runtime: TestRuntime;
+let tables: ReturnType<typeof eventTables>;
+let starts: ReturnType<typeof recordStarts>;
+
+beforeAll(async () => {
+  runtime = await startTestRuntime();
+  tables = eventTables(runtime);
+  starts = recordStarts(runtime);
+});
+afterAll(async () => {
+  tables.destroy();
+  await runtime.stop();
+});
+
+const minute = (n: number) => new Date(Date.UTC(2024, 0, 1, 0, n)).toISOString();
+
+async function articlesBy(authorId: string, count: number): Promise<ArticleRecord[]> {
+  const articles: ArticleRecord[] = [];
+  for (let n = 0; n < count; n++) articles.push(await tables.putArticle(authorId, minute(n)));
+  return articles;
+}
+
+/** The feed entries an article gives a reader, as the workflows must store them. */
+const entry = (readerId: string, article: ArticleRecord) => ({
+  ...feedKey(readerId, article.createdAt, article.id),
+  articleId: article.id,
+  authorId: article.authorId,
+  createdAt: article.createdAt,
+});
+
+const feedOf = (readerId: string) => tables.partition(partitionOf.feed(readerId));
+
+async function unfollow(followerId: string, followeeId: string): Promise<void> {
+  for (const Key of [followingKey(followerId, followeeId), followersKey(followeeId, followerId)]) {
+    await tables.db.send(new DeleteCommand({ TableName: runtime.tableNames.Relations, Key }));
+  }
+}
+
+describe('a follow, delivered from the stream', () => {
+  it("brings the author's 20 latest articles into the reader's feed, and nothing else", async () => {
+    const [author, reader] = [randomUUID(), randomUUID()];
+    const articles = await articlesBy(author, 23);
+    await tables.follow(reader, author);
+    await runtime.events.settle();
+    const latest = articles.slice(-20);
+    expect(await feedOf(reader)).toEqual(latest.map((article) => entry(reader, article)));
+    expect(await feedOf(author)).toEqual([]);
+  });
+
+  it('of an author with no articles leaves the feed empty', async () => {
+    const reader = randomUUID();
+    await tables.follow(reader, randomUUID());
+    await runtime.events.settle();
+    expect(await feedOf(reader)).toEqual([]);
+  });
+});
+
+describe('an unfollow, delivered from the stream', () => {
+  it("removes that author's articles from the feed and keeps everyone else's", async () => {
+    const [gone, kept, reader] = [randomUUID(), randomUUID(), randomUUID()];
+    const [goneArticles, keptArticles] = [await articlesBy(gone, 3), await articlesBy(kept, 2)];
+    await tables.follow(reader, gone);
+    await tables.follow(reader, kept);
+    await runtime.events.settle();
+    expect(await feedOf(reader)).toHaveLength(5);
+
+    await unfollow(reader, gone);
+    await runtime.events.settle();
+    const expected = keptArticles.map((article) => entry(reader, article));
+    expect(await feedOf(reader)).toEqual(expected);
+    expect(goneArticles).toHaveLength(3);
+  });
+
+  it('pages through a feed larger than one query page', async () => {
+    const [author, other, reader] = [randomUUID(), randomUUID(), randomUUID()];
+    // 700 entries of the author (more than the 500 a page reads) and a few of another author.
+    const authorEntries = Array.from({ length: 700 }, (_, n) => ({
+      ...feedKey(reader, `${minute(n % 60)}${n}`, randomUUID()),
+      authorId: author,
+    }));
+    const otherArticles = await articlesBy(other, 3);
+    await tables.putRelations([...authorEntries, ...otherArticles.map((article) => entry(reader, article))]);
+    await tables.follow(reader, author);
+    await runtime.events.settle();
+    await unfollow(reader, author);
+    await runtime.events.settle();
+    expect(await feedOf(reader)).toEqual(otherArticles.map((article) => entry(reader, article)));
+  });
+});
+
+describe('the Relations stream filter', () => {
+  it('starts relation-events for follows only: not for mirrors, favorites, comments or feed entries', async () => {
+    const [user, articleId] = [randomUUID(), randomUUID()];
+    const before = starts.started.length;
+    await tables.putRelations([
+      { ...followersKey(user, randomUUID()) },
+      { ...favoriteKey(articleId, user), articleId, userId: user },
+      { ...favoritedKey(user, articleId), articleId, userId: user },
+      { ...commentKey(articleId, 1), id: 1, articleId, body: 'hi', authorId: user },
+      { ...feedKey(user, minute(1), articleId), articleId, authorId: user, createdAt: minute(1) },
+    ]);
+    await runtime.events.settle();
+    expect(starts.started.slice(before)).toEqual([]);
+
+    await tables.follow(user, randomUUID());
+    await runtime.events.settle();
+    const workflows = starts.started.slice(before).map((start) => start.workflow);
+    expect(workflows).toEqual(['relation-events', 'fan-out']);
+  });
+});
+
+describe('relation-events, started with a hand-made Pipe batch', () => {
+  const followRecord = (
+    eventName: 'INSERT' | 'REMOVE',
+    followerId: string,
+    followeeId: string,
+    sequence: number,
+  ) => {
+    const image = {
+      pk: { S: partitionOf.following(followerId) },
+      sk: { S: followeeId },
+      followerId: { S: followerId },
+      followeeId: { S: followeeId },
+      createdAt: { S: minute(0) },
+    };
+    return {
+      eventID: randomUUID(),
+      eventName,
+      eventVersion: '1.1',
+      eventSource: 'aws:dynamodb',
+      awsRegion: 'us-east-1',
+      dynamodb: {
+        ApproximateCreationDateTime: 1704067200,
+        Keys: { pk: image.pk, sk: image.sk },
+        ...(eventName === 'INSERT' ? { NewImage: image } : { OldImage: image }),
+        SequenceNumber: String(sequence).padStart(21, '0'),
+        SizeBytes: 180,
+        StreamViewType: 'NEW_AND_OLD_IMAGES',
+      },
+      eventSourceARN: `arn:aws:dynamodb:us-east-1:000000000000:table/${runtime.tableNames.Relations}/stream/2024-01-01T00:00:00.000`,
+    };
+  };
+
+  it('handles a follow and is idempotent when the same batch is delivered again', async () => {
+    const [author, reader] = [randomUUID(), randomUUID()];
+    const articles = await articlesBy(author, 2);
+    const batch = [followRecord('INSERT', reader, author, 1)];
+    for (let delivery = 0; delivery < 2; delivery++) {
+      const result = await runtime.workflows.startSync('relation-events', batch);
+      expect(result.status).toBe('SUCCEEDED');
+      await runtime.workflows.idle();
+      expect(await feedOf(reader)).toEqual(articles.map((article) => entry(reader, article)));
+    }
+  });
+
+  it("takes the author's articles out again on an unfollow", async () => {
+    const [author, reader] = [randomUUID(), randomUUID()];
+    await articlesBy(author, 2);
+    const result = await runtime.workflows.startSync('relation-events', [
+      followRecord('INSERT', reader, author, 1),
+    ]);
+    expect(result.status).toBe('SUCCEEDED');
+    await runtime.workflows.idle();
+    expect(await feedOf(reader)).toHaveLength(2);
+    const removal = await runtime.workflows.startSync('relation-events', [
+      followRecord('REMOVE', reader, author, 2),
+    ]);
+    expect(removal.status).toBe('SUCCEEDED');
+    await runtime.workflows.idle();
+    expect(await feedOf(reader)).toEqual([]);
+  });
+
+  it('fails loudly on a record it has no plan for (a filter that lets too much through)', async () => {
+    const record = followRecord('INSERT', randomUUID(), randomUUID(), 3);
+    record.dynamodb.Keys.pk = { S: 'favorites#x' };
+    const result = await runtime.workflows.startSync('relation-events', [record]);
+    expect(result.status).toBe('FAILED');
+    expect(result.cause).toContain('no plan for a stream record of item favorites#x');
+  });
+});
