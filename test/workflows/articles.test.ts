@@ -118,11 +118,7 @@ const draft = (title: string, extra: Record<string, Json> = {}): Json => ({
 });
 
 /** Creates an article and returns the rendered article plus its id (from the slug marker). */
-async function newArticle(
-  authorId: string,
-  title = uniqueName('Title '),
-  extra: Record<string, Json> = {},
-) {
+async function newArticle(authorId: string, title = uniqueName('Title '), extra: Record<string, Json> = {}) {
   const output = succeeded(await run('create-article', authorId, { body: draft(title, extra) }));
   const marker = await slugItem(output.body.article.slug);
   return { ...output.body.article, id: marker?.articleId as string };
@@ -366,6 +362,57 @@ describe('update-article', () => {
     expect(await articleItem(created.id)).toEqual(before);
   });
 
+  it('lets concurrent updates each apply or fail as a Conflict, never mixing them', async () => {
+    const author = await newUser();
+    const created = await newArticle(author.id);
+    const bodies = ['one', 'two', 'three', 'four'];
+    const results = await Promise.all(
+      bodies.map((body) =>
+        run('update-article', author.id, { slug: created.slug, body: { article: { body } } }),
+      ),
+    );
+    const applied: string[] = [];
+    for (const result of results) {
+      if (result.status === 'SUCCEEDED') applied.push(succeeded(result).body.article.body);
+      else
+        expect(failure(result)).toEqual({
+          status: 'FAILED',
+          error: 'Conflict',
+          cause: { errors: { article: ['was changed by another request'] } },
+        });
+    }
+    expect(applied.length).toBeGreaterThan(0);
+    expect(applied).toContain((await articleItem(created.id))?.body);
+  });
+
+  it('gives up with Conflict after a bounded number of slugs when the marker is never free', async () => {
+    const author = await newUser();
+    const created = await newArticle(author.id);
+    // An inconsistent table: the article's own marker points elsewhere, another marker points at it.
+    const alias = uniqueName('alias-');
+    await db.send(
+      new PutCommand({
+        TableName: runtime.tableNames.Articles,
+        Item: { pk: slugKey(alias), articleId: created.id },
+      }),
+    );
+    await db.send(
+      new PutCommand({
+        TableName: runtime.tableNames.Articles,
+        Item: { pk: slugKey(created.slug), articleId: randomUUID() },
+      }),
+    );
+    const before = await articleItem(created.id);
+    expect(
+      failure(await run('update-article', author.id, { slug: alias, body: { article: { body: 'x' } } })),
+    ).toEqual({
+      status: 'FAILED',
+      error: 'Conflict',
+      cause: { errors: { slug: ['has already been taken'] } },
+    });
+    expect(await articleItem(created.id)).toEqual(before);
+  });
+
   it('shows whether the author favorited their own article', async () => {
     const author = await newUser();
     const created = await newArticle(author.id);
@@ -390,6 +437,26 @@ describe('delete-article', () => {
     expect(failure(await run('delete-article', author.id, { slug: created.slug })).error).toBe('NotFound');
     const again = await newArticle(author.id, created.title);
     expect(again.slug).toBe(created.slug);
+  });
+
+  it('answers NotFound when the slug stopped naming the article before the delete, deleting nothing', async () => {
+    const author = await newUser();
+    const created = await newArticle(author.id);
+    // What a concurrent rename leaves behind for a delete that read the old marker.
+    const stale = uniqueName('stale-');
+    await db.send(
+      new PutCommand({
+        TableName: runtime.tableNames.Articles,
+        Item: { pk: slugKey(stale), articleId: created.id },
+      }),
+    );
+    expect(failure(await run('delete-article', author.id, { slug: stale }))).toEqual({
+      status: 'FAILED',
+      error: 'NotFound',
+      cause: { errors: { article: ['not found'] } },
+    });
+    expect((await articleItem(created.id))?.slug).toBe(created.slug);
+    expect((await slugItem(stale))?.articleId).toBe(created.id);
   });
 
   it('answers NotFound for an unknown slug and Forbidden for another author, deleting nothing', async () => {
