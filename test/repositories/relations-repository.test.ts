@@ -1,0 +1,86 @@
+/** RelationsRepository against DynamoDB Local: batched sets across the 100-key BatchGetItem limit. */
+import { randomUUID } from 'node:crypto';
+import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { commentKey, favoriteKey, followingKey } from '../../lambdas/shared/keys.ts';
+import type { CommentRecord } from '../../lambdas/shared/records.ts';
+import { RelationsRepository } from '../../lambdas/shared/relations-repository.ts';
+import { tableClient } from '../support/articles.ts';
+import { startTestRuntime, type TestRuntime } from '../support/runtime.ts';
+
+let runtime: TestRuntime;
+let db: DynamoDBDocumentClient;
+let relations: RelationsRepository;
+
+beforeAll(async () => {
+  runtime = await startTestRuntime();
+  db = tableClient(runtime);
+  relations = new RelationsRepository(db, runtime.tableNames.Relations);
+});
+afterAll(async () => {
+  db.destroy();
+  await runtime.stop();
+});
+
+async function putAll(items: Record<string, unknown>[]): Promise<void> {
+  for (let start = 0; start < items.length; start += 25) {
+    const batch = items.slice(start, start + 25).map((Item) => ({ PutRequest: { Item } }));
+    await db.send(new BatchWriteCommand({ RequestItems: { [runtime.tableNames.Relations]: batch } }));
+  }
+}
+
+const ids = (count: number) => Array.from({ length: count }, () => randomUUID());
+
+describe('followingSet', () => {
+  it('finds exactly the followed ids among 250 (three batches), ignoring duplicates', async () => {
+    const me = randomUUID();
+    const candidates = ids(250);
+    const followed = candidates.filter((_, index) => index % 3 === 0);
+    await putAll(followed.map((id) => ({ ...followingKey(me, id), followerId: me, followeeId: id })));
+    const found = await relations.followingSet(me, [...candidates, ...candidates.slice(0, 10)]);
+    expect([...found].sort()).toEqual([...followed].sort());
+  });
+
+  it('is empty for an anonymous reader and for no ids', async () => {
+    expect(await relations.followingSet(undefined, ids(3))).toEqual(new Set());
+    expect(await relations.followingSet(randomUUID(), [])).toEqual(new Set());
+  });
+});
+
+describe('favoritedSet', () => {
+  it('finds exactly the favorited article ids among 150, and only for that user', async () => {
+    const [me, other] = [randomUUID(), randomUUID()];
+    const articles = ids(150);
+    const favorited = articles.slice(95, 110);
+    await putAll([
+      ...favorited.map((articleId) => ({ ...favoriteKey(articleId, me), articleId, userId: me })),
+      ...articles
+        .slice(0, 5)
+        .map((articleId) => ({ ...favoriteKey(articleId, other), articleId, userId: other })),
+    ]);
+    expect([...(await relations.favoritedSet(me, articles))].sort()).toEqual([...favorited].sort());
+    expect(await relations.favoritedSet(undefined, articles)).toEqual(new Set());
+  });
+});
+
+describe('listComments', () => {
+  it('lists an article’s comments newest first, and only that article’s', async () => {
+    const [articleId, otherArticleId, authorId] = [randomUUID(), randomUUID(), randomUUID()];
+    const comment = (article: string, id: number): CommentRecord => ({
+      ...commentKey(article, id),
+      id,
+      articleId: article,
+      body: `comment ${id}`,
+      authorId,
+      createdAt: '2026-01-01T00:00:00.000Z',
+      updatedAt: '2026-01-01T00:00:00.000Z',
+    });
+    // 2, 9 and 10 sort numerically only because the sort key is padded.
+    await putAll([
+      ...[2, 9, 10].map((id) => ({ ...comment(articleId, id) })),
+      { ...comment(otherArticleId, 1) },
+    ]);
+    expect((await relations.listComments(articleId)).map((c) => c.id)).toEqual([10, 9, 2]);
+    expect(await relations.listComments(randomUUID())).toEqual([]);
+  });
+});
