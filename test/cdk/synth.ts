@@ -18,9 +18,14 @@ export interface Synthesized {
   readonly application: Template;
 }
 
-export function synthesize(stage = 'dev'): Synthesized {
+/** The stacks of a stage, not yet synthesized (tests may still add constructs). */
+export function buildStacks(stage = 'dev'): { app: App; stacks: ConduitStacks } {
   const app = new App();
-  const stacks = buildConduit(app, { stage, functionCode: inlineCode });
+  return { app, stacks: buildConduit(app, { stage, functionCode: inlineCode }) };
+}
+
+export function synthesize(stage = 'dev'): Synthesized {
+  const { app, stacks } = buildStacks(stage);
   return {
     app,
     stacks,

@@ -1,0 +1,266 @@
+import { readFileSync } from 'node:fs';
+import { Match } from 'aws-cdk-lib/assertions';
+import { WORKFLOW_RESPONSE_STATUSES } from '../../cdk/constructs/api.ts';
+import {
+  renderStartSyncExecutionResponse,
+  requestTemplatePath,
+  responseTemplatePath,
+  type StartSyncExecutionResponse,
+  stateMachineArnPlaceholder,
+} from '../../local/api-gateway-templates.ts';
+import { functions } from '../../schemas/functions.ts';
+import { cors, gatewayResponses, type Route, routes } from '../../schemas/routes.ts';
+import { workflows } from '../../schemas/workflows.ts';
+import { logicalId, synthesize } from './synth.ts';
+
+const dev = synthesize('dev');
+const app = dev.stacks.application;
+const template = dev.application;
+const resources = template.toJSON().Resources as Record<
+  string,
+  { Type: string; Properties: Record<string, unknown> }
+>;
+
+const registered = (route: Route): boolean =>
+  'lambda' in route.target
+    ? functions.some((fn) => 'lambda' in route.target && fn.name === route.target.lambda)
+    : workflows.some((wf) => 'workflow' in route.target && wf.name === route.target.workflow);
+const deployed = routes.filter(registered);
+
+/** Full path of an AWS::ApiGateway::Resource, rebuilt from its PathPart/ParentId chain. */
+function pathOf(resourceId: unknown): string {
+  if (typeof resourceId === 'object' && resourceId !== null && 'Fn::GetAtt' in resourceId) return '';
+  const id = (resourceId as { Ref: string }).Ref;
+  const resource = resources[id];
+  if (!resource) throw new Error(`unknown resource ${id}`);
+  return `${pathOf(resource.Properties.ParentId)}/${resource.Properties.PathPart}`;
+}
+
+function methodFor(route: Route) {
+  const found = Object.values(resources).filter(
+    (resource) =>
+      resource.Type === 'AWS::ApiGateway::Method' &&
+      resource.Properties.HttpMethod === route.method &&
+      pathOf(resource.Properties.ResourceId) === route.path,
+  );
+  expect(found).toHaveLength(1);
+  return found[0]?.Properties as Record<string, never>;
+}
+
+const authorizerId = Object.entries(resources).find(([, r]) => r.Type === 'AWS::ApiGateway::Authorizer')?.[0];
+
+describe('API: the routes of schemas/routes.ts', () => {
+  test('every route whose target is registered is deployed; the rest are reported', () => {
+    expect(app.api.skippedRoutes).toEqual(routes.filter((route) => !registered(route)));
+    const methods = Object.values(resources).filter(
+      (r) => r.Type === 'AWS::ApiGateway::Method' && r.Properties.HttpMethod !== 'OPTIONS',
+    );
+    expect(methods).toHaveLength(deployed.length);
+  });
+
+  test.each(deployed.map((route) => [`${route.method} ${route.path}`, route] as const))(
+    '%s',
+    (_label, route) => {
+      const method = methodFor(route);
+      if (route.auth === 'none') {
+        expect(method.AuthorizationType).toBe('NONE');
+        expect(method.AuthorizerId).toBeUndefined();
+      } else {
+        expect(method.AuthorizationType).toBe('CUSTOM');
+        expect(method.AuthorizerId).toEqual({ Ref: authorizerId });
+      }
+      const integration = method.Integration as unknown as Record<string, unknown>;
+      if ('lambda' in route.target) {
+        expect(integration.Type).toBe('AWS_PROXY');
+        expect(JSON.stringify(integration.Uri)).toContain(logicalId(app.functions.get(route.target.lambda)));
+        return;
+      }
+      const stateMachineId = logicalId(app.workflows.get(route.target.workflow));
+      expect(integration).toEqual(
+        expect.objectContaining({
+          Type: 'AWS',
+          IntegrationHttpMethod: 'POST',
+          PassthroughBehavior: 'NEVER',
+          Uri: expect.objectContaining({
+            'Fn::Join': ['', expect.arrayContaining([':states:action/StartSyncExecution'])],
+          }),
+        }),
+      );
+      // The request template is the shared file, its placeholder replaced by this route's state machine.
+      const join = (integration.RequestTemplates as Record<string, { 'Fn::Join': [string, unknown[]] }>)[
+        'application/json'
+      ]?.['Fn::Join'];
+      const rendered = (join?.[1] ?? [])
+        .map((part) =>
+          typeof part === 'string'
+            ? part
+            : JSON.stringify(part) === JSON.stringify({ Ref: stateMachineId })
+              ? stateMachineArnPlaceholder
+              : '<?>',
+        )
+        .join('');
+      expect(rendered).toBe(readFileSync(requestTemplatePath, 'utf8'));
+      // Never a header (the Authorization header above all): only comment lines may mention one.
+      const code = rendered
+        .split('\n')
+        .filter((line) => !line.startsWith('##'))
+        .join('\n');
+      expect(code).not.toMatch(/header|authorization/i);
+      // One default response carrying the shared response template, plus the failures of the call itself.
+      expect(integration.IntegrationResponses).toEqual([
+        {
+          StatusCode: '200',
+          ResponseTemplates: { 'application/json': readFileSync(responseTemplatePath, 'utf8') },
+          ResponseParameters: {
+            'method.response.header.Access-Control-Allow-Origin': `'${cors.allowOrigin}'`,
+          },
+        },
+        expect.objectContaining({ SelectionPattern: '4\\d{2}', StatusCode: '500' }),
+        expect.objectContaining({ SelectionPattern: '5\\d{2}', StatusCode: '500' }),
+      ]);
+      expect(
+        (method.MethodResponses as unknown as { StatusCode: string }[]).map(
+          (response) => response.StatusCode,
+        ),
+      ).toEqual([...WORKFLOW_RESPONSE_STATUSES]);
+    },
+  );
+
+  test('API Gateway may start exactly the routed express workflows, synchronously', () => {
+    const routed = [
+      ...new Set(deployed.flatMap((route) => ('workflow' in route.target ? [route.target.workflow] : []))),
+    ];
+    const statements = Object.entries(template.findResources('AWS::IAM::Policy'))
+      .filter(([id]) => id.startsWith('ApiStartSyncExecutionRole'))
+      .flatMap(
+        ([, policy]) => policy.Properties.PolicyDocument.Statement as { Action: string; Resource: unknown }[],
+      );
+    expect(new Set(statements.map((statement) => statement.Action))).toEqual(
+      new Set(['states:StartSyncExecution']),
+    );
+    expect(statements.map((statement) => JSON.stringify(statement.Resource)).sort()).toEqual(
+      routed.map((name) => JSON.stringify({ Ref: logicalId(app.workflows.get(name)) })).sort(),
+    );
+  });
+});
+
+describe('API: the response template, rendered as API Gateway will', () => {
+  const succeeded = (output: unknown): StartSyncExecutionResponse => ({
+    status: 'SUCCEEDED',
+    output: JSON.stringify(output),
+  });
+  const failed = (error: string): StartSyncExecutionResponse => ({
+    status: 'FAILED',
+    error,
+    cause: JSON.stringify({ errors: { body: ['is wrong'] } }),
+  });
+  const cases: [string, StartSyncExecutionResponse, number][] = [
+    ['success 200', succeeded({ statusCode: 200, body: { user: {} } }), 200],
+    ['created 201', succeeded({ statusCode: 201, body: { article: {} } }), 201],
+    ['no content 204', succeeded({ statusCode: 204, body: null }), 204],
+    ['Validation', failed('Validation'), 422],
+    ['Unauthorized', failed('Unauthorized'), 401],
+    ['Forbidden', failed('Forbidden'), 403],
+    ['NotFound', failed('NotFound'), 404],
+    ['Conflict', failed('Conflict'), 409],
+    ['a task bug', failed('Lambda.Unknown'), 500],
+    ['a timeout', { status: 'TIMED_OUT' }, 500],
+  ];
+
+  test.each(cases)('%s → %i, a status the method declares with CORS', (_label, response, status) => {
+    const mapped = renderStartSyncExecutionResponse(response, 'request-1');
+    expect(mapped.statusCode).toBe(status);
+    expect(WORKFLOW_RESPONSE_STATUSES).toContain(String(status));
+  });
+});
+
+describe('API: authorizer, CORS, gateway responses, stage', () => {
+  test('REQUEST authorizer on the authorizer function, no identity source, no cache', () => {
+    const authorizer = functions.find((fn) => fn.kind === 'authorizer');
+    template.hasResourceProperties('AWS::ApiGateway::Authorizer', {
+      Type: 'REQUEST',
+      AuthorizerResultTtlInSeconds: 0,
+      IdentitySource: '', // none: the authorizer runs with or without a token
+      AuthorizerUri: Match.objectLike({
+        'Fn::Join': [
+          '',
+          Match.arrayWith([{ 'Fn::GetAtt': [logicalId(app.functions.get(authorizer?.name ?? '')), 'Arn'] }]),
+        ],
+      }),
+    });
+  });
+
+  test.each(Object.entries(gatewayResponses))(
+    'gateway response %s: status, RealWorld body, CORS headers',
+    (type, response) => {
+      template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+        ResponseType: type,
+        StatusCode: String(response.statusCode),
+        ResponseTemplates: { 'application/json': JSON.stringify(response.body) },
+        ResponseParameters: {
+          'gatewayresponse.header.Access-Control-Allow-Origin': `'${cors.allowOrigin}'`,
+          'gatewayresponse.header.Access-Control-Allow-Headers': `'${cors.allowHeaders.join(',')}'`,
+          'gatewayresponse.header.Access-Control-Allow-Methods': `'${cors.allowMethods.join(',')}'`,
+        },
+      });
+    },
+  );
+
+  test('every other 4XX/5XX of API Gateway carries CORS headers too', () => {
+    for (const type of ['DEFAULT_4XX', 'DEFAULT_5XX']) {
+      template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+        ResponseType: type,
+        ResponseParameters: Match.objectLike({
+          'gatewayresponse.header.Access-Control-Allow-Origin': `'${cors.allowOrigin}'`,
+        }),
+      });
+    }
+  });
+
+  test('CORS preflight on every resource of a route', () => {
+    const preflights = Object.values(resources).filter(
+      (r) => r.Type === 'AWS::ApiGateway::Method' && r.Properties.HttpMethod === 'OPTIONS',
+    );
+    const paths = new Set(preflights.map((r) => pathOf(r.Properties.ResourceId)));
+    for (const route of deployed) expect(paths).toContain(route.path);
+    template.hasResourceProperties('AWS::ApiGateway::Method', {
+      HttpMethod: 'OPTIONS',
+      AuthorizationType: 'NONE',
+      Integration: Match.objectLike({
+        Type: 'MOCK',
+        IntegrationResponses: [
+          Match.objectLike({
+            ResponseParameters: Match.objectLike({
+              'method.response.header.Access-Control-Allow-Headers': `'${cors.allowHeaders.join(',')}'`,
+              'method.response.header.Access-Control-Allow-Origin': `'${cors.allowOrigin}'`,
+              'method.response.header.Access-Control-Max-Age': `'${cors.maxAgeSeconds}'`,
+            }),
+          }),
+        ],
+      }),
+    });
+  });
+
+  test('stage: throttled, JSON access logs, errors-only execution logs without data trace, X-Ray', () => {
+    template.hasResourceProperties('AWS::ApiGateway::Stage', {
+      StageName: 'dev',
+      TracingEnabled: true,
+      AccessLogSetting: {
+        DestinationArn: Match.anyValue(),
+        Format: Match.serializedJson(
+          Match.objectLike({ requestId: '$context.requestId', status: '$context.status' }),
+        ),
+      },
+      MethodSettings: [
+        Match.objectLike({
+          HttpMethod: '*',
+          ResourcePath: '/*',
+          ThrottlingRateLimit: 20,
+          ThrottlingBurstLimit: 40,
+          LoggingLevel: 'ERROR',
+          DataTraceEnabled: false,
+        }),
+      ],
+    });
+  });
+});

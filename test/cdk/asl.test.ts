@@ -1,0 +1,99 @@
+/**
+ * The ASL files themselves: valid Amazon States Language, runnable by the local runner, resilient
+ * (Retry on every Task), readable in the console, and in one-to-one correspondence with
+ * schemas/workflows.ts.
+ */
+import { readdirSync } from 'node:fs';
+import aslValidator from 'asl-validator';
+import { type AslState, allStates, loadWorkflow, taskStates } from '../../cdk/asl.ts';
+import { fromRoot } from '../../cdk/paths.ts';
+import { workflowFile, workflows } from '../../schemas/workflows.ts';
+
+const loaded = workflows.map((definition) => loadWorkflow(definition));
+const cases = loaded.map((workflow) => [workflow.file, workflow] as const);
+
+/** The Task resources the local runner executes (state-machines/README.md, local/workflows.ts). */
+const LOCAL_RUNNER_RESOURCES = [
+  /^arn:aws:states:::aws-sdk:dynamodb:[a-z][A-Za-z]+$/,
+  /^arn:aws:states:::dynamodb:(getItem|putItem|updateItem|deleteItem)$/,
+  /^arn:aws:states:::lambda:invoke$/,
+  /^arn:aws:states:::states:startExecution$/,
+];
+
+/** Errors a Retry must cover per integration: throttling and transient service failures. */
+function throttlingErrors(state: AslState): string[] {
+  const resource = state.Resource ?? '';
+  if (resource.includes(':aws-sdk:dynamodb:'))
+    return ['DynamoDb.ThrottlingException', 'DynamoDb.ProvisionedThroughputExceededException'];
+  if (resource.includes(':::dynamodb:'))
+    return ['DynamoDB.ThrottlingException', 'DynamoDB.ProvisionedThroughputExceededException'];
+  if (resource.includes(':::lambda:invoke')) return ['Lambda.TooManyRequestsException'];
+  if (resource.includes(':::states:startExecution')) return ['StepFunctions.SdkClientException'];
+  return [];
+}
+
+const retried = (state: AslState): Set<string> =>
+  new Set(
+    (state.Retry ?? []).flatMap((retrier) => (retrier as { ErrorEquals?: string[] }).ErrorEquals ?? []),
+  );
+
+describe('state-machines/ and schemas/workflows.ts list the same workflows', () => {
+  test('every ASL file is registered, with the type its directory says', () => {
+    const files = ['express', 'standard'].flatMap((dir) =>
+      readdirSync(fromRoot(`state-machines/${dir}`))
+        .filter((file) => file.endsWith('.asl.json'))
+        .map((file) => `state-machines/${dir}/${file}`),
+    );
+    expect(files.sort()).toEqual(workflows.map(workflowFile).sort());
+  });
+
+  test('names are unique', () => {
+    expect(new Set(workflows.map((workflow) => workflow.name)).size).toBe(workflows.length);
+  });
+});
+
+describe.each(cases)('%s', (_file, workflow) => {
+  test('is valid Amazon States Language (asl-validator)', () => {
+    const result = aslValidator(workflow.asl);
+    expect(result.errorsText('\n')).toBe('');
+    expect(result.isValid).toBe(true);
+  });
+
+  test('uses only Task resources the local runner executes', () => {
+    for (const { name, state } of taskStates(workflow.asl)) {
+      const resource = state.Resource ?? '';
+      expect({ name, supported: LOCAL_RUNNER_RESOURCES.some((pattern) => pattern.test(resource)) }).toEqual({
+        name,
+        supported: true,
+      });
+    }
+  });
+
+  test('every Task retries throttling and transient service errors', () => {
+    for (const { name, state } of taskStates(workflow.asl)) {
+      const errors = retried(state);
+      const missing = throttlingErrors(state).filter(
+        (error) => !errors.has(error) && !errors.has('States.ALL'),
+      );
+      expect({ name, missing }).toEqual({ name, missing: [] });
+    }
+  });
+
+  test('state names are unique and read as sentences in the console', () => {
+    const names = allStates(workflow.asl).map((visited) => visited.name);
+    expect(new Set(names).size).toBe(names.length);
+    for (const name of names) {
+      // "Save user and markers", "Does the user exist?": capitalised words, no identifiers.
+      expect(name).toMatch(/^[A-Z][a-z']*( [A-Za-z0-9'#-]+)+[?.]?$/);
+      expect(name).not.toMatch(/[a-z][A-Z]|_/);
+      expect(name.length).toBeLessThanOrEqual(80);
+    }
+  });
+
+  test('JSONPath only: no JSONata, Assign or Distributed Map', () => {
+    const text = JSON.stringify(workflow.asl);
+    expect(workflow.asl.QueryLanguage ?? 'JSONPath').toBe('JSONPath');
+    expect(text).not.toMatch(/"(Assign|Arguments|Output|ItemReader|ResultWriter)":/);
+    expect(text).not.toContain('"DISTRIBUTED"');
+  });
+});
