@@ -30,6 +30,14 @@ export interface EventSourceDefinition {
 const partitionKeyPrefix = (prefix: string) => ({ dynamodb: { Keys: { pk: { S: [{ prefix }] } } } });
 
 export const eventSources: readonly EventSourceDefinition[] = [
+  /* Every change of an article record (not of its slug# marker): search index, feeds, clean-up. */
+  {
+    workflow: 'article-events',
+    table: 'Articles',
+    filters: [partitionKeyPrefix('article#')],
+    batchSize: 10,
+    maximumBatchingWindowSeconds: 0,
+  },
   /*
    * Follows and unfollows only: the followers# mirror would double the work, and favorites,
    * comments and feed entries must not reach it (the feed entries are its own writes: a loop).

@@ -24,6 +24,7 @@ export const workflows: readonly WorkflowDefinition[] = [
   { name: 'unfollow-user', type: 'EXPRESS', carriesSecrets: false },
   { name: 'add-comment', type: 'EXPRESS', carriesSecrets: false },
   { name: 'delete-comment', type: 'EXPRESS', carriesSecrets: false },
+  { name: 'article-events', type: 'STANDARD', carriesSecrets: false },
   { name: 'relation-events', type: 'STANDARD', carriesSecrets: false },
   { name: 'fan-out', type: 'STANDARD', carriesSecrets: false },
 ];

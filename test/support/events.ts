@@ -37,15 +37,17 @@ export function eventTables(runtime: Runtime) {
     return items;
   }
 
+  /** Batch writes, a few at a time (DynamoDB Local takes ~100 ms for each). */
   async function putRelations(items: Item[]): Promise<void> {
-    for (let index = 0; index < items.length; index += 25) {
-      const chunk = items.slice(index, index + 25);
-      await db.send(
-        new BatchWriteCommand({
-          RequestItems: { [names.Relations]: chunk.map((Item) => ({ PutRequest: { Item } })) },
-        }),
-      );
-    }
+    const chunks: Item[][] = [];
+    for (let index = 0; index < items.length; index += 25) chunks.push(items.slice(index, index + 25));
+    const write = async (): Promise<void> => {
+      for (let chunk = chunks.shift(); chunk; chunk = chunks.shift()) {
+        const requests = chunk.map((Item) => ({ PutRequest: { Item } }));
+        await db.send(new BatchWriteCommand({ RequestItems: { [names.Relations]: requests } }));
+      }
+    };
+    await Promise.all(Array.from({ length: 8 }, write));
   }
 
   return {
@@ -114,6 +116,8 @@ export function countBatchWrites(runtime: Runtime): BatchWriteCounter {
       const input = args.input as BatchWriteItemCommandInput;
       const [table, requests] = Object.entries(input.RequestItems ?? {})[0] ?? ['', []];
       const held = requests.slice(keep);
+      // Nothing accepted: answer as DynamoDB would, without sending an empty batch.
+      if (keep === 0) return { output: { UnprocessedItems: { [table]: held }, $metadata: {} }, response: {} };
       const result = await next({
         ...args,
         input: { ...input, RequestItems: { [table]: requests.slice(0, keep) } },

@@ -83,6 +83,13 @@ describe('the filters of schemas/events.ts', () => {
   };
   const relationRecord = (eventName: string, pk: string) => record(eventName, pk, { sk: { S: 'x' } });
 
+  it('let every change of an article record through, and no slug marker', () => {
+    const article = passes('article-events');
+    for (const eventName of ['INSERT', 'MODIFY', 'REMOVE'])
+      expect(article(record(eventName, 'article#1'))).toBe(true);
+    expect(article(record('INSERT', 'slug#hello'))).toBe(false);
+  });
+
   it('let follows and unfollows through, and neither their mirrors, favorites, comments nor feed writes', () => {
     const relation = passes('relation-events');
     expect(relation(relationRecord('INSERT', 'following#1'))).toBe(true);

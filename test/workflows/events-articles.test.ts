@@ -1,0 +1,313 @@
+/**
+ * article-events and its fan-out jobs: the real ASL files against DynamoDB Local, driven through
+ * the stream poller and by hand-made Pipe batches: feeds, the search index, clean-up after a
+ * delete, a fan-out to 3,000 followers (exact feed contents and BatchWriteItem count), retried
+ * unprocessed items and redelivery.
+ */
+import { randomUUID } from 'node:crypto';
+import { DeleteCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import {
+  articleKey,
+  commentKey,
+  favoritedKey,
+  favoriteKey,
+  feedKey,
+  followersKey,
+  partitionOf,
+} from '../../lambdas/shared/keys.ts';
+import type { ArticleRecord } from '../../lambdas/shared/records.ts';
+import { articleSearch } from '../../lambdas/shared/search/configured.ts';
+import { countBatchWrites, eventTables, recordStarts } from '../support/events.ts';
+import { startTestRuntime, type TestRuntime } from '../support/runtime.ts';
+
+let runtime: TestRuntime;
+let tables: ReturnType<typeof eventTables>;
+let starts: ReturnType<typeof recordStarts>;
+
+beforeAll(async () => {
+  runtime = await startTestRuntime();
+  tables = eventTables(runtime);
+  starts = recordStarts(runtime);
+});
+afterAll(async () => {
+  tables.destroy();
+  await runtime.stop();
+});
+
+/** JSON, as the workflow runner takes it. */
+type Json = Parameters<TestRuntime['workflows']['startSync']>[1];
+
+const minute = (n: number) => new Date(Date.UTC(2024, 0, 1, 0, n)).toISOString();
+
+const entry = (readerId: string, article: ArticleRecord) => ({
+  ...feedKey(readerId, article.createdAt, article.id),
+  articleId: article.id,
+  authorId: article.authorId,
+  createdAt: article.createdAt,
+});
+
+const feedOf = (readerId: string) => tables.partition(partitionOf.feed(readerId));
+
+/** Follower rows only (the followers# side the fan-out reads), as many as asked. */
+async function followersOf(authorId: string, count: number): Promise<string[]> {
+  const followers = Array.from({ length: count }, () => randomUUID());
+  await tables.putRelations(
+    followers.map((followerId) => ({
+      ...followersKey(authorId, followerId),
+      followerId,
+      followeeId: authorId,
+    })),
+  );
+  return followers;
+}
+
+const searchIds = async (tag: string) =>
+  (await (await articleSearch()).list({ tag, limit: 20, offset: 0 })).ids;
+
+const deleteArticle = (article: ArticleRecord) =>
+  tables.db.send(
+    new DeleteCommand({ TableName: runtime.tableNames.Articles, Key: { pk: articleKey(article.id) } }),
+  );
+
+describe('a new article, delivered from the stream', () => {
+  it("goes into every follower's feed and the search index, not into the author's feed", async () => {
+    const author = randomUUID();
+    const followers = await followersOf(author, 3);
+    const tag = `t${randomUUID()}`;
+    const article = await tables.putArticle(author, minute(1), { tagList: [tag] });
+    await runtime.events.settle();
+    for (const follower of followers) expect(await feedOf(follower)).toEqual([entry(follower, article)]);
+    expect(await feedOf(author)).toEqual([]);
+    expect(await searchIds(tag)).toEqual([article.id]);
+  });
+
+  it('of an author nobody follows is only indexed', async () => {
+    const before = starts.started.length;
+    const tag = `t${randomUUID()}`;
+    const article = await tables.putArticle(randomUUID(), minute(2), { tagList: [tag] });
+    await runtime.events.settle();
+    expect(await searchIds(tag)).toEqual([article.id]);
+    const workflows = starts.started.slice(before).map((start) => start.workflow);
+    expect(workflows).toEqual(['article-events', 'fan-out']);
+  });
+});
+
+describe('an updated article, delivered from the stream', () => {
+  it('is re-indexed (new tags) and leaves the feeds as they are', async () => {
+    const author = randomUUID();
+    const [follower] = await followersOf(author, 1);
+    const [oldTag, newTag] = [`t${randomUUID()}`, `t${randomUUID()}`];
+    const article = await tables.putArticle(author, minute(3), { tagList: [oldTag] });
+    await runtime.events.settle();
+    await tables.db.send(
+      new UpdateCommand({
+        TableName: runtime.tableNames.Articles,
+        Key: { pk: articleKey(article.id) },
+        UpdateExpression: 'SET tagList = :tags, updatedAt = :now',
+        ExpressionAttributeValues: { ':tags': [newTag], ':now': minute(4) },
+      }),
+    );
+    await runtime.events.settle();
+    expect(await searchIds(oldTag)).toEqual([]);
+    expect(await searchIds(newTag)).toEqual([article.id]);
+    expect(await feedOf(follower ?? '')).toEqual([entry(follower ?? '', article)]);
+  });
+});
+
+describe('a deleted article, delivered from the stream', () => {
+  it('takes its favorites (both rows), comments, feed entries and search entry with it, and nothing else', async () => {
+    const author = randomUUID();
+    const followers = await followersOf(author, 2);
+    const tag = `t${randomUUID()}`;
+    const [doomed, kept] = [
+      await tables.putArticle(author, minute(5), { tagList: [tag] }),
+      await tables.putArticle(author, minute(6), { tagList: [tag] }),
+    ];
+    const fans = [randomUUID(), randomUUID()];
+    await tables.putRelations([
+      ...[doomed, kept].flatMap((article) =>
+        fans.flatMap((userId) => [
+          { ...favoriteKey(article.id, userId), articleId: article.id, userId },
+          { ...favoritedKey(userId, article.id), articleId: article.id, userId },
+        ]),
+      ),
+      ...[1, 2, 3].map((id) => ({
+        ...commentKey(doomed.id, id),
+        id,
+        articleId: doomed.id,
+        body: 'c',
+        authorId: author,
+      })),
+      { ...commentKey(kept.id, 1), id: 1, articleId: kept.id, body: 'c', authorId: author },
+    ]);
+    await runtime.events.settle();
+    expect(await searchIds(tag)).toEqual([kept.id, doomed.id]);
+
+    await deleteArticle(doomed);
+    await runtime.events.settle();
+    expect(await tables.partition(partitionOf.favorites(doomed.id))).toEqual([]);
+    expect(await tables.partition(partitionOf.comments(doomed.id))).toEqual([]);
+    for (const fan of fans) {
+      expect((await tables.partition(partitionOf.favorited(fan))).map((row) => row.articleId)).toEqual([
+        kept.id,
+      ]);
+    }
+    for (const follower of followers) expect(await feedOf(follower)).toEqual([entry(follower, kept)]);
+    expect(await tables.partition(partitionOf.favorites(kept.id))).toHaveLength(2);
+    expect(await tables.partition(partitionOf.comments(kept.id))).toHaveLength(1);
+    expect(await searchIds(tag)).toEqual([kept.id]);
+  });
+});
+
+describe('article-events, started with a hand-made Pipe batch', () => {
+  const pipeRecord = (eventName: 'INSERT' | 'MODIFY' | 'REMOVE', article: ArticleRecord, sequence: number) =>
+    ({
+      eventID: randomUUID(),
+      eventName,
+      eventVersion: '1.1',
+      eventSource: 'aws:dynamodb',
+      awsRegion: 'us-east-1',
+      dynamodb: {
+        ApproximateCreationDateTime: 1704067200,
+        Keys: { pk: { S: article.pk } },
+        ...(eventName === 'REMOVE' ? {} : { NewImage: marshall(article) }),
+        ...(eventName === 'INSERT' ? {} : { OldImage: marshall(article) }),
+        SequenceNumber: String(sequence).padStart(21, '0'),
+        SizeBytes: 400,
+        StreamViewType: 'NEW_AND_OLD_IMAGES',
+      },
+      eventSourceARN: `arn:aws:dynamodb:us-east-1:000000000000:table/${runtime.tableNames.Articles}/stream/2024-01-01T00:00:00.000`,
+    }) as unknown as Json;
+  const articleRecord = (authorId: string, tag: string): ArticleRecord => {
+    const id = randomUUID();
+    return {
+      pk: articleKey(id),
+      id,
+      slug: `hand-made-${id}`,
+      title: 'Hand made',
+      description: 'd',
+      body: 'b',
+      tagList: [tag],
+      authorId,
+      createdAt: minute(7),
+      updatedAt: minute(7),
+      favoritesCount: 0,
+      commentSeq: 0,
+    };
+  };
+
+  it('fans out once however often the same batch is delivered', async () => {
+    const author = randomUUID();
+    const followers = await followersOf(author, 30);
+    const article = articleRecord(author, `t${randomUUID()}`);
+    for (let delivery = 0; delivery < 3; delivery++) {
+      const result = await runtime.workflows.startSync('article-events', [pipeRecord('INSERT', article, 1)]);
+      expect(result.status).toBe('SUCCEEDED');
+      await runtime.workflows.idle();
+      for (const follower of followers) expect(await feedOf(follower)).toEqual([entry(follower, article)]);
+    }
+  });
+
+  it('applies the records of one batch in stream order', async () => {
+    const tag = `t${randomUUID()}`;
+    const article = articleRecord(randomUUID(), tag);
+    const renamed = { ...article, tagList: [`${tag}x`], updatedAt: minute(8) };
+    const result = await runtime.workflows.startSync('article-events', [
+      pipeRecord('INSERT', article, 1),
+      pipeRecord('MODIFY', renamed, 2),
+      pipeRecord('REMOVE', renamed, 3),
+      pipeRecord('INSERT', renamed, 4),
+    ]);
+    expect(result.status).toBe('SUCCEEDED');
+    await runtime.workflows.idle();
+    expect(await searchIds(tag)).toEqual([]);
+    expect(await searchIds(`${tag}x`)).toEqual([article.id]);
+  });
+});
+
+describe('the fan-out', () => {
+  it('puts a new article into 3,000 feeds, exactly once each, in ceil(3000 / 25) batch writes', async () => {
+    const author = randomUUID();
+    const followers = await followersOf(author, 3000);
+    const counter = countBatchWrites(runtime);
+    const before = starts.started.length;
+    try {
+      const article = await tables.putArticle(author, minute(9));
+      await runtime.events.settle();
+      expect(counter.calls()).toBe(Math.ceil(3000 / 25));
+      const pages = starts.started.slice(before).filter((start) => start.workflow === 'fan-out');
+      // One execution per page of 500 followers (the last may find the partition exhausted).
+      expect(pages.length).toBeGreaterThanOrEqual(6);
+      expect(pages.length).toBeLessThanOrEqual(7);
+
+      const entries: Record<string, unknown>[] = [];
+      let start: Record<string, unknown> | undefined;
+      do {
+        const page = await tables.db.send(
+          new ScanCommand({
+            TableName: runtime.tableNames.Relations,
+            FilterExpression: 'articleId = :article AND begins_with(pk, :feed)',
+            ExpressionAttributeValues: { ':article': article.id, ':feed': partitionOf.feed('') },
+            ExclusiveStartKey: start,
+          }),
+        );
+        entries.push(...(page.Items ?? []));
+        start = page.LastEvaluatedKey;
+      } while (start);
+      const byReader = (row: Record<string, unknown>) => String(row.pk);
+      expect(entries.map(byReader).sort()).toEqual(
+        followers.map((follower) => partitionOf.feed(follower)).sort(),
+      );
+      expect(entries).toEqual(
+        expect.arrayContaining(followers.slice(0, 50).map((follower) => entry(follower, article))),
+      );
+      expect(new Set(entries.map((row) => JSON.stringify(row))).size).toBe(3000);
+      for (const row of entries)
+        expect(row).toEqual(entry(String(row.pk).slice(partitionOf.feed('').length), article));
+    } finally {
+      counter.remove();
+    }
+  }, 60_000);
+
+  it('writes again, after a back-off, what DynamoDB left unprocessed', async () => {
+    const author = randomUUID();
+    const followers = await followersOf(author, 25);
+    const counter = countBatchWrites(runtime);
+    try {
+      counter.throttle(10);
+      const article = await tables.putArticle(author, minute(10));
+      await runtime.events.settle();
+      // 25 requests, 10 accepted per call: 3 calls (after waits of 1 and 2 seconds).
+      expect(counter.calls()).toBe(3);
+      for (const follower of followers) expect(await feedOf(follower)).toEqual([entry(follower, article)]);
+    } finally {
+      counter.remove();
+    }
+  });
+
+  it('fails, after 4 attempts, when DynamoDB keeps leaving items unprocessed', async () => {
+    const author = randomUUID();
+    await followersOf(author, 3);
+    const counter = countBatchWrites(runtime);
+    try {
+      counter.throttle(0);
+      const result = await runtime.workflows.startSync('fan-out', {
+        job: {
+          kind: 'feed-article',
+          partition: partitionOf.followers(author),
+          articleId: randomUUID(),
+          authorId: author,
+          createdAt: minute(11),
+        },
+        startKey: null,
+      });
+      expect(result.status).toBe('FAILED');
+      expect(result.error).toBe('FanOut.UnprocessedItems');
+      expect(counter.calls()).toBe(4);
+    } finally {
+      counter.remove();
+    }
+  }, 20_000);
+});
