@@ -84,6 +84,26 @@ export const functions: readonly FunctionDefinition[] = [
     tables: {},
     search: 'write',
   },
+  {
+    name: 'list-articles',
+    kind: 'api',
+    entry: 'lambdas/api/list-articles.ts',
+    tables: { Users: 'read', Articles: 'read', Relations: 'read' },
+    search: 'read',
+  },
+  {
+    name: 'get-feed',
+    kind: 'api',
+    entry: 'lambdas/api/get-feed.ts',
+    tables: { Users: 'read', Articles: 'read', Relations: 'read' },
+  },
+  {
+    name: 'get-article',
+    kind: 'api',
+    entry: 'lambdas/api/get-article.ts',
+    tables: { Users: 'read', Articles: 'read', Relations: 'read' },
+  },
+  { name: 'list-tags', kind: 'api', entry: 'lambdas/api/list-tags.ts', tables: {}, search: 'read' },
   { name: 'plan-stream-record', kind: 'task', entry: 'lambdas/tasks/plan-stream-record.ts', tables: {} },
   { name: 'plan-fan-out-writes', kind: 'task', entry: 'lambdas/tasks/plan-fan-out-writes.ts', tables: {} },
 ];

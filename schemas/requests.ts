@@ -101,3 +101,40 @@ export const updateArticleRequest = z.object({
   }),
 });
 export type UpdateArticleRequest = z.infer<typeof updateArticleRequest>;
+
+/** Paging of article lists: `limit` 1–100 (default 20), `offset` 0–10000 (default 0). */
+export const MAX_PAGE_LIMIT = 100;
+export const MAX_PAGE_OFFSET = 10_000;
+
+const queryInteger = (min: number, max: number, fallback: number) => {
+  const message = `must be an integer from ${min} to ${max}`;
+  return z
+    .string()
+    .regex(/^\d+$/, message)
+    .transform(Number)
+    .pipe(z.number().min(min, message).max(max, message))
+    .default(fallback);
+};
+
+/** An optional query filter; an empty value (`?tag=`) is no filter. */
+const queryFilter = () =>
+  z
+    .string()
+    .optional()
+    .transform((value) => value || undefined);
+
+const paging = {
+  limit: queryInteger(1, MAX_PAGE_LIMIT, 20),
+  offset: queryInteger(0, MAX_PAGE_OFFSET, 0),
+};
+
+export const listArticlesQuery = z.object({
+  tag: queryFilter(),
+  author: queryFilter(),
+  favorited: queryFilter(),
+  ...paging,
+});
+export type ListArticlesQuery = z.infer<typeof listArticlesQuery>;
+
+export const feedQuery = z.object(paging);
+export type FeedQuery = z.infer<typeof feedQuery>;

@@ -1,7 +1,26 @@
 /** Reads of articles. Writes happen in the workflows' transactions. */
-import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  type BatchGetCommandOutput,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  paginateQuery,
+  type QueryCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { tables } from '../../schemas/tables.ts';
 import { articleKey, slugKey } from './keys.ts';
 import type { ArticleRecord, SlugRecord } from './records.ts';
+
+const BATCH_GET_LIMIT = 100;
+const BY_AUTHOR_INDEX = 'byAuthor';
+if (!tables.some((table) => table.globalIndexes.some((index) => index.indexName === BY_AUTHOR_INDEX))) {
+  throw new Error(`schemas/tables.ts has no ${BY_AUTHOR_INDEX} index`);
+}
+
+export interface ArticlePageRequest {
+  readonly limit: number;
+  readonly offset: number;
+}
 
 export class ArticlesRepository {
   constructor(
@@ -23,5 +42,76 @@ export class ArticlesRepository {
     );
     const marker = Item as SlugRecord | undefined;
     return marker ? this.findById(marker.articleId) : undefined;
+  }
+
+  /**
+   * One page of an author's articles, newest first (byAuthor index backwards), and how many they
+   * have: two queries in parallel, whatever the page size.
+   */
+  async pageByAuthor(
+    authorId: string,
+    { limit, offset }: ArticlePageRequest,
+  ): Promise<{ articles: ArticleRecord[]; total: number }> {
+    const [articles, total] = await Promise.all([
+      this.queryByAuthor(authorId, offset + limit),
+      this.countByAuthor(authorId),
+    ]);
+    return { articles: articles.slice(offset), total };
+  }
+
+  /** Every article of an author, newest first. */
+  async allByAuthor(authorId: string): Promise<ArticleRecord[]> {
+    return this.queryByAuthor(authorId, Number.POSITIVE_INFINITY);
+  }
+
+  /** Articles by id in the order given, one BatchGetItem per 100 ids; ids with no article are left out. */
+  async findManyByIds(articleIds: readonly string[]): Promise<ArticleRecord[]> {
+    const unique = [...new Set(articleIds)];
+    const found = new Map<string, ArticleRecord>();
+    for (let start = 0; start < unique.length; start += BATCH_GET_LIMIT) {
+      let keys: Record<string, unknown>[] | undefined = unique
+        .slice(start, start + BATCH_GET_LIMIT)
+        .map((id) => ({ pk: articleKey(id) }));
+      while (keys?.length) {
+        const response: BatchGetCommandOutput = await this.db.send(
+          new BatchGetCommand({ RequestItems: { [this.table]: { Keys: keys, ConsistentRead: true } } }),
+        );
+        for (const item of response.Responses?.[this.table] ?? []) {
+          const article = item as ArticleRecord;
+          found.set(article.id, article);
+        }
+        keys = response.UnprocessedKeys?.[this.table]?.Keys;
+        // Unprocessed keys mean throttling: back off before asking again.
+        if (keys?.length) await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    }
+    return unique.flatMap((id) => found.get(id) ?? []);
+  }
+
+  private byAuthorQuery(authorId: string): QueryCommandInput {
+    return {
+      TableName: this.table,
+      IndexName: BY_AUTHOR_INDEX,
+      KeyConditionExpression: 'authorId = :authorId',
+      ExpressionAttributeValues: { ':authorId': authorId },
+      ScanIndexForward: false,
+    };
+  }
+
+  private async queryByAuthor(authorId: string, count: number): Promise<ArticleRecord[]> {
+    const articles: ArticleRecord[] = [];
+    const input = { ...this.byAuthorQuery(authorId), ...(Number.isFinite(count) ? { Limit: count } : {}) };
+    for await (const page of paginateQuery({ client: this.db }, input)) {
+      articles.push(...((page.Items ?? []) as ArticleRecord[]));
+      if (articles.length >= count) break;
+    }
+    return articles.slice(0, count);
+  }
+
+  private async countByAuthor(authorId: string): Promise<number> {
+    let total = 0;
+    const input: QueryCommandInput = { ...this.byAuthorQuery(authorId), Select: 'COUNT' };
+    for await (const page of paginateQuery({ client: this.db }, input)) total += page.Count ?? 0;
+    return total;
   }
 }

@@ -51,6 +51,13 @@ export function parseBody<Schema extends z.ZodType>(event: APIGatewayProxyEvent,
   return parsed.data;
 }
 
+/** Parses query string parameters against a schema; a failure is a 422 naming the parameters. */
+export function parseQuery<Schema extends z.ZodType>(query: Record<string, string>, schema: Schema): z.infer<Schema> {
+  const parsed = schema.safeParse(query);
+  if (!parsed.success) throw new AppError('Validation', validationErrors(parsed.error));
+  return parsed.data;
+}
+
 export function apiHandler(run: (request: ApiRequest) => Promise<ApiResponse>) {
   return async (event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> => {
     logger.addContext(context);

@@ -6,11 +6,12 @@ import {
   BatchGetCommand,
   type BatchGetCommandOutput,
   type DynamoDBDocumentClient,
+  paginateQuery,
   QueryCommand,
   type QueryCommandOutput,
 } from '@aws-sdk/lib-dynamodb';
 import { favoriteKey, followingKey, partitionOf } from './keys.ts';
-import type { CommentRecord } from './records.ts';
+import type { CommentRecord, FavoriteRecord, FeedRecord } from './records.ts';
 
 const BATCH_GET_LIMIT = 100;
 const MAX_BACKOFF_MS = 1000;
@@ -63,6 +64,62 @@ export class RelationsRepository {
       startKey = page.LastEvaluatedKey;
     } while (startKey);
     return comments;
+  }
+
+  /** The ids of every article a user has favorited (favorited#<user> rows, in no useful order). */
+  async favoritedArticleIds(userId: string): Promise<string[]> {
+    const ids: string[] = [];
+    const pages = paginateQuery(
+      { client: this.db },
+      {
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': partitionOf.favorited(userId) },
+        ProjectionExpression: 'articleId',
+        ConsistentRead: true,
+      },
+    );
+    for await (const page of pages) {
+      ids.push(...((page.Items ?? []) as Pick<FavoriteRecord, 'articleId'>[]).map((row) => row.articleId));
+    }
+    return ids;
+  }
+
+  /**
+   * One page of a reader's feed entries, newest first (the sort key starts with createdAt), and the
+   * number of entries: two queries in parallel, whatever the page size.
+   */
+  async feedPage(
+    readerId: string,
+    { limit, offset }: { limit: number; offset: number },
+  ): Promise<{ entries: FeedRecord[]; total: number }> {
+    const feed = {
+      TableName: this.table,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': partitionOf.feed(readerId) },
+      ConsistentRead: true,
+    };
+    const readEntries = async () => {
+      const entries: FeedRecord[] = [];
+      const pages = paginateQuery(
+        { client: this.db },
+        { ...feed, ScanIndexForward: false, Limit: offset + limit },
+      );
+      for await (const page of pages) {
+        entries.push(...((page.Items ?? []) as FeedRecord[]));
+        if (entries.length >= offset + limit) break;
+      }
+      return entries.slice(offset, offset + limit);
+    };
+    const countEntries = async () => {
+      let total = 0;
+      for await (const page of paginateQuery({ client: this.db }, { ...feed, Select: 'COUNT' as const })) {
+        total += page.Count ?? 0;
+      }
+      return total;
+    };
+    const [entries, total] = await Promise.all([readEntries(), countEntries()]);
+    return { entries, total };
   }
 
   /** The ids whose relation item exists, in one BatchGetItem per 100 keys, retrying unprocessed keys. */

@@ -22,7 +22,9 @@ const syncRequest = z.discriminatedUnion('action', [
   z.object({ action: z.literal('remove'), articleId: z.string().min(1) }),
 ]);
 
-export type SyncSearchIndexInput = z.input<typeof syncRequest>;
+export type SyncSearchIndexInput =
+  | { readonly action: 'upsert'; readonly article: ArticleRecord }
+  | { readonly action: 'remove'; readonly articleId: string };
 
 export const handler = async (
   input: SyncSearchIndexInput,
