@@ -75,17 +75,39 @@ export function validationErrors(error: z.ZodError): Record<string, string[]> {
   return errors;
 }
 
+/**
+ * Article limits. An express workflow carries at most 256 KB between states and update-article holds
+ * up to three copies of an article, so larger articles would fail there (a 500) instead of a 422.
+ */
+export const MAX_TITLE_LENGTH = 255;
+export const MAX_DESCRIPTION_LENGTH = 1000;
+export const MAX_BODY_BYTES = 50_000;
+export const MAX_TAGS = 50;
+export const MAX_TAG_LENGTH = 64;
+
+const tooLong = (maximum: number, unit = 'characters') => `is too long (maximum is ${maximum} ${unit})`;
+/** What a text costs in a workflow's state: its size as a JSON string, in UTF-8 bytes. */
+const jsonBytes = (text: string): number => new TextEncoder().encode(JSON.stringify(text)).length;
+
+const articleTitle = () => requiredText().max(MAX_TITLE_LENGTH, tooLong(MAX_TITLE_LENGTH));
+const articleDescription = () => requiredText().max(MAX_DESCRIPTION_LENGTH, tooLong(MAX_DESCRIPTION_LENGTH));
+const articleBody = () =>
+  requiredText().refine((text) => jsonBytes(text) <= MAX_BODY_BYTES, tooLong(MAX_BODY_BYTES, 'bytes'));
+
 /** Tags: an array of non-blank strings, stored sorted and without duplicates. `null` is not a list. */
 const tagList = () =>
   z
-    .array(requiredText(), { error: 'must be an array of strings' })
+    .array(requiredText().max(MAX_TAG_LENGTH, tooLong(MAX_TAG_LENGTH)), {
+      error: 'must be an array of strings',
+    })
+    .max(MAX_TAGS, `has too many tags (maximum is ${MAX_TAGS})`)
     .transform((tags) => [...new Set(tags)].sort());
 
 export const createArticleRequest = z.object({
   article: section({
-    title: requiredText(),
-    description: requiredText(),
-    body: requiredText(),
+    title: articleTitle(),
+    description: articleDescription(),
+    body: articleBody(),
     tagList: tagList().optional(),
   }),
 });
@@ -94,9 +116,9 @@ export type CreateArticleRequest = z.infer<typeof createArticleRequest>;
 /** Omitted fields keep their value; `tagList: []` clears the tags. */
 export const updateArticleRequest = z.object({
   article: section({
-    title: requiredText().optional(),
-    description: requiredText().optional(),
-    body: requiredText().optional(),
+    title: articleTitle().optional(),
+    description: articleDescription().optional(),
+    body: articleBody().optional(),
     tagList: tagList().optional(),
   }),
 });

@@ -1,5 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
-import { createArticleRequest, updateArticleRequest, validationErrors } from '../../schemas/requests.ts';
+import {
+  createArticleRequest,
+  MAX_BODY_BYTES,
+  MAX_TAGS,
+  updateArticleRequest,
+  validationErrors,
+} from '../../schemas/requests.ts';
 
 const errorsOf = (result: { success: boolean; error?: Parameters<typeof validationErrors>[0] }) =>
   result.success || !result.error ? undefined : validationErrors(result.error);
@@ -66,5 +72,41 @@ describe('updateArticleRequest', () => {
     [{ article: null }, { article: ["can't be blank"] }],
   ])('rejects %j with %j', (body, errors) => {
     expect(errorsOf(updateArticleRequest.safeParse(body))).toEqual(errors);
+  });
+});
+
+describe('article limits (what fits in a workflow state)', () => {
+  const article = (fields: Record<string, unknown>) => ({
+    article: { title: 't', description: 'd', body: 'b', ...fields },
+  });
+
+  it('accepts a body of exactly the limit, counted as JSON-escaped UTF-8 bytes', () => {
+    const quotes = 2;
+    expect(
+      createArticleRequest.safeParse(article({ body: 'x'.repeat(MAX_BODY_BYTES - quotes) })).success,
+    ).toBe(true);
+    expect(errorsOf(createArticleRequest.safeParse(article({ body: 'x'.repeat(MAX_BODY_BYTES) })))).toEqual({
+      body: [`is too long (maximum is ${MAX_BODY_BYTES} bytes)`],
+    });
+    // Three UTF-8 bytes per character; a newline costs two bytes once escaped.
+    expect(
+      createArticleRequest.safeParse(article({ body: '語'.repeat(MAX_BODY_BYTES / 3 + 1) })).success,
+    ).toBe(false);
+    const lines = `${'a\n'.repeat(20_000)}a`;
+    expect(lines.length).toBeLessThan(MAX_BODY_BYTES);
+    expect(createArticleRequest.safeParse(article({ body: lines })).success).toBe(false);
+  });
+
+  it.each([
+    [{ title: 'x'.repeat(256) }, { title: ['is too long (maximum is 255 characters)'] }],
+    [{ description: 'x'.repeat(1001) }, { description: ['is too long (maximum is 1000 characters)'] }],
+    [{ tagList: ['x'.repeat(65)] }, { tagList: ['is too long (maximum is 64 characters)'] }],
+    [
+      { tagList: Array.from({ length: MAX_TAGS + 1 }, (_, index) => `t${index}`) },
+      { tagList: [`has too many tags (maximum is ${MAX_TAGS})`] },
+    ],
+  ])('rejects %#: %j', (fields, errors) => {
+    expect(errorsOf(createArticleRequest.safeParse(article(fields)))).toEqual(errors);
+    expect(errorsOf(updateArticleRequest.safeParse(article(fields)))).toEqual(errors);
   });
 });

@@ -18,6 +18,7 @@ import type { ArticleRecord, MarkerRecord, SlugRecord } from '../../lambdas/shar
 import { slugify } from '../../lambdas/shared/slugs.ts';
 import { localAwsConfig } from '../../local/dynamodb-local.ts';
 import type { SyncExecutionResult } from '../../local/workflows.ts';
+import { MAX_BODY_BYTES } from '../../schemas/requests.ts';
 import { startTestRuntime, type TestRuntime, uniqueName } from '../support/runtime.ts';
 
 let runtime: TestRuntime;
@@ -360,6 +361,31 @@ describe('update-article', () => {
       ),
     ).toEqual({ status: 'FAILED', error: 'Forbidden', cause: { errors: { article: ['forbidden'] } } });
     expect(await articleItem(created.id)).toEqual(before);
+  });
+
+  it('updates an article of the largest accepted size, and rejects a larger body with Validation', async () => {
+    const author = await newUser();
+    const largest = 'x'.repeat(MAX_BODY_BYTES - 2); // the two quotes of its JSON string count
+    const created = await newArticle(author.id, undefined, { body: largest });
+    const output = succeeded(
+      await run('update-article', author.id, {
+        slug: created.slug,
+        body: { article: { body: `${largest.slice(1)}y` } },
+      }),
+    );
+    expect(output.body.article.body).toHaveLength(largest.length);
+    expect(
+      failure(
+        await run('update-article', author.id, {
+          slug: created.slug,
+          body: { article: { body: `${largest}z` } },
+        }),
+      ),
+    ).toEqual({
+      status: 'FAILED',
+      error: 'Validation',
+      cause: { errors: { body: [`is too long (maximum is ${MAX_BODY_BYTES} bytes)`] } },
+    });
   });
 
   it('lets concurrent updates each apply or fail as a Conflict, never mixing them', async () => {
