@@ -138,9 +138,14 @@ describe('API: the routes of schemas/routes.ts', () => {
     expect(new Set(statements.map((statement) => statement.Action))).toEqual(
       new Set(['states:StartSyncExecution']),
     );
-    expect(statements.map((statement) => JSON.stringify(statement.Resource)).sort()).toEqual(
-      routed.map((name) => JSON.stringify({ Ref: logicalId(app.workflows.get(name)) })).sort(),
-    );
+    expect(
+      statements
+        .flatMap((statement) =>
+          Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource],
+        )
+        .map((resource) => JSON.stringify(resource))
+        .sort(),
+    ).toEqual(routed.map((name) => JSON.stringify({ Ref: logicalId(app.workflows.get(name)) })).sort());
   });
 });
 

@@ -1,12 +1,14 @@
 /**
  * Synthesizes the app for the CDK tests. Function code is inlined (no esbuild) so the assertions run
  * in seconds and do not depend on every handler file existing yet; bundling itself is covered by
- * functions.test.ts and by `cdk synth`.
+ * bundling.test.ts and by `cdk synth`.
  */
+import { readFileSync } from 'node:fs';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { Code } from 'aws-cdk-lib/aws-lambda';
 import { buildConduit, type ConduitStacks } from '../../cdk/conduit.ts';
+import { fromRoot } from '../../cdk/paths.ts';
 
 export const inlineCode = () => Code.fromInline('exports.handler = async () => ({})');
 
@@ -18,9 +20,14 @@ export interface Synthesized {
   readonly application: Template;
 }
 
+/** The context of cdk.json (feature flags), so tests synthesize what `cdk synth` does. */
+const cdkJsonContext = (
+  JSON.parse(readFileSync(fromRoot('cdk.json'), 'utf8')) as { context: Record<string, unknown> }
+).context;
+
 /** The stacks of a stage, not yet synthesized (tests may still add constructs). */
 export function buildStacks(stage = 'dev'): { app: App; stacks: ConduitStacks } {
-  const app = new App();
+  const app = new App({ context: { ...cdkJsonContext, stage } });
   return { app, stacks: buildConduit(app, { stage, functionCode: inlineCode }) };
 }
 
