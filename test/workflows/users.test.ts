@@ -27,7 +27,7 @@ afterAll(async () => {
 const getUserItem = async (pk: string) =>
   (await db.send(new GetCommand({ TableName: runtime.tableNames.Users, Key: { pk } }))).Item;
 
-const register = (user: Record<string, unknown>) =>
+const register = (user: Record<string, string | null>) =>
   runtime.workflows.startSync('register-user', {
     requestId: 'r',
     auth: { userId: '' },
@@ -36,7 +36,7 @@ const register = (user: Record<string, unknown>) =>
     body: { user },
   });
 
-const update = (userId: string, user: Record<string, unknown>) =>
+const update = (userId: string, user: Record<string, string | null>) =>
   runtime.workflows.startSync('update-user', {
     requestId: 'r',
     auth: { userId },
