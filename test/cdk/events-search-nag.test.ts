@@ -183,9 +183,16 @@ describe('Search: the OpenSearch domain', () => {
 });
 
 describe('cdk-nag AwsSolutions', () => {
-  test.each(['data', 'search', 'application'] as const)('%s stack: no unacknowledged finding', (name) => {
-    const stack: Stack = dev.stacks[name];
-    const report = new AwsSolutionsChecks(dev.app).validateScope(stack);
+  const prod = buildStacks('prod');
+  const stages = { dev: { app: dev.app, stacks: dev.stacks }, prod };
+  test.each(
+    (['dev', 'prod'] as const).flatMap((stage) =>
+      (['data', 'search', 'application'] as const).map((name) => [stage, name] as const),
+    ),
+  )('%s %s stack: no unacknowledged finding', (stage, name) => {
+    const { app: stageApp, stacks } = stages[stage];
+    const stack: Stack = stacks[name];
+    const report = new AwsSolutionsChecks(stageApp).validateScope(stack);
     const findings = report.violations.map(
       (violation) =>
         `${violation.ruleName}: ${violation.violatingResources.map((r) => r.constructPath).join(', ')}`,
