@@ -26,7 +26,6 @@ export const responseTemplatePath = fileURLToPath(
 );
 
 /** The placeholder of the request template substituted with the route's state machine ARN before use. */
-// biome-ignore lint/suspicious/noTemplateCurlyInString: a literal placeholder in the .vtl file, not a template
 export const stateMachineArnPlaceholder = '${StateMachineArn}';
 
 /** A template that cannot be rendered the way API Gateway would (API Gateway answers 5XX). */

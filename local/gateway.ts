@@ -13,7 +13,10 @@ import type {
   APIGatewayProxyResult,
 } from 'aws-lambda';
 import { cors, gatewayResponses, maxRequestBodyBytes, type Route, routes } from '../schemas/routes.ts';
-import { renderStartSyncExecutionRequest, renderStartSyncExecutionResponse } from './api-gateway-templates.ts';
+import {
+  renderStartSyncExecutionRequest,
+  renderStartSyncExecutionResponse,
+} from './api-gateway-templates.ts';
 import type { LocalLambdas } from './lambdas.ts';
 import { type LocalWorkflows, localStateMachineArn } from './workflows.ts';
 
@@ -70,7 +73,10 @@ async function readBody(request: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-function match(method: string, path: string): { route: Route; pathParameters: Record<string, string> } | undefined {
+function match(
+  method: string,
+  path: string,
+): { route: Route; pathParameters: Record<string, string> } | undefined {
   for (const candidate of compiled) {
     if (candidate.route.method !== method) continue;
     const found = candidate.pattern.exec(path);
@@ -92,7 +98,9 @@ function singleValueHeaders(request: IncomingMessage): Record<string, string> {
 }
 
 const definedValues = (values: Record<string, string | undefined> | null): Record<string, string> =>
-  Object.fromEntries(Object.entries(values ?? {}).filter((entry): entry is [string, string] => entry[1] !== undefined));
+  Object.fromEntries(
+    Object.entries(values ?? {}).filter((entry): entry is [string, string] => entry[1] !== undefined),
+  );
 
 export function createGateway(options: GatewayOptions): Server {
   const { lambdas, workflows } = options;
@@ -121,7 +129,9 @@ export function createGateway(options: GatewayOptions): Server {
         (statement) => (statement as { Effect: string }).Effect === 'Allow',
       );
       if (!allowed) return { reply: gatewayReply('ACCESS_DENIED') };
-      const context = Object.fromEntries(Object.entries(result.context ?? {}).map(([k, v]) => [k, String(v)]));
+      const context = Object.fromEntries(
+        Object.entries(result.context ?? {}).map(([k, v]) => [k, String(v)]),
+      );
       return { context: { ...context, principalId: result.principalId } };
     } catch (error) {
       if ((error as Error).message === 'Unauthorized') return { reply: gatewayReply('UNAUTHORIZED') };
@@ -184,7 +194,10 @@ export function createGateway(options: GatewayOptions): Server {
       apiId: 'local',
       authorizer: {},
       httpMethod: method,
-      identity: { sourceIp: request.socket.remoteAddress ?? '127.0.0.1', userAgent: headers['User-Agent'] ?? null },
+      identity: {
+        sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
+        userAgent: headers['User-Agent'] ?? null,
+      },
       path: url.pathname,
       protocol: `HTTP/${request.httpVersion}`,
       requestId,
@@ -227,7 +240,9 @@ export function createGateway(options: GatewayOptions): Server {
     handle(request)
       .catch((error: unknown) => {
         options.log(`gateway error: ${(error as Error).stack ?? String(error)}`);
-        return { reply: { statusCode: 500, body: JSON.stringify({ errors: { server: ['internal error'] } }) } };
+        return {
+          reply: { statusCode: 500, body: JSON.stringify({ errors: { server: ['internal error'] } }) },
+        };
       })
       .then(({ reply, execution }: { reply: Reply; execution?: string }) => {
         const noBody = reply.statusCode === 204 || reply.body === '';
@@ -238,7 +253,9 @@ export function createGateway(options: GatewayOptions): Server {
         });
         response.end(noBody ? undefined : reply.body);
         const ms = (performance.now() - started).toFixed(0);
-        options.log(`${request.method} ${request.url} ${reply.statusCode} ${ms}ms${execution ? ` ${execution}` : ''}`);
+        options.log(
+          `${request.method} ${request.url} ${reply.statusCode} ${ms}ms${execution ? ` ${execution}` : ''}`,
+        );
       });
   });
 }

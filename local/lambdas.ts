@@ -11,7 +11,8 @@ import { repositoryRoot } from './paths.ts';
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
 
-export const localFunctionArn = (name: string): string => `arn:aws:lambda:us-east-1:000000000000:function:${name}`;
+export const localFunctionArn = (name: string): string =>
+  `arn:aws:lambda:us-east-1:000000000000:function:${name}`;
 
 function lambdaContext(name: string): Context {
   const deadline = Date.now() + 30_000;

@@ -6,6 +6,7 @@ import './polyfills.ts';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { statusOfError } from '../lambdas/shared/errors.ts';
 import { type TableId, tableEnvVar, tables } from '../schemas/tables.ts';
 import { type DynamoDbLocal, localAwsConfig, startDynamoDbLocal } from './dynamodb-local.ts';
 import { createGateway } from './gateway.ts';
@@ -49,9 +50,10 @@ const STREAM_POLL_INTERVAL_MS = 100;
 
 export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const log = options.log ?? ((line: string) => console.log(line));
-  let database: DynamoDbLocal | undefined;
-  const endpoint =
-    options.dynamoDbEndpoint ?? (database = await startDynamoDbLocal({ dataDir: options.dataDir })).endpoint;
+  const database = options.dynamoDbEndpoint
+    ? undefined
+    : await startDynamoDbLocal({ dataDir: options.dataDir });
+  const endpoint = options.dynamoDbEndpoint ?? (database as DynamoDbLocal).endpoint;
   const dynamoDb = new DynamoDBClient({ ...localAwsConfig, endpoint });
   try {
     const tableNames = localTableNames(options.tablePrefix ?? 'conduit-');
@@ -74,8 +76,10 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       tableNames,
       lambdas,
       onExecutionEnd: (result, workflow) => {
-        if (result.status !== 'SUCCEEDED' && !/^(Validation|Unauthorized|Forbidden|NotFound|Conflict)$/.test(result.error ?? '')) {
-          log(`workflow ${workflow} execution ${result.name} ${result.status}: ${result.error} ${result.cause}`);
+        if (result.status !== 'SUCCEEDED' && !((result.error ?? '') in statusOfError)) {
+          log(
+            `workflow ${workflow} execution ${result.name} ${result.status}: ${result.error} ${result.cause}`,
+          );
         }
       },
     });

@@ -19,7 +19,9 @@ const policy = (effect: 'Allow' | 'Deny', methodArn: string, userId: string): AP
   context: { userId },
 });
 
-export const handler = async (event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> => {
+export const handler = async (
+  event: APIGatewayRequestAuthorizerEvent,
+): Promise<APIGatewayAuthorizerResult> => {
   const route = findRoute(event.httpMethod, event.resource);
   const header = event.headers?.Authorization ?? event.headers?.authorization;
   const token = tokenFromHeader(header);

@@ -24,6 +24,8 @@ export class AppError extends Error {
   }
 }
 
-export const notFound = (resource: string): AppError => new AppError('NotFound', { [resource]: ['not found'] });
-export const forbidden = (resource: string): AppError => new AppError('Forbidden', { [resource]: ['forbidden'] });
+export const notFound = (resource: string): AppError =>
+  new AppError('NotFound', { [resource]: ['not found'] });
+export const forbidden = (resource: string): AppError =>
+  new AppError('Forbidden', { [resource]: ['forbidden'] });
 export const invalidCredentials = (): AppError => new AppError('Unauthorized', { credentials: ['invalid'] });

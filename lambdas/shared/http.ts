@@ -4,8 +4,8 @@
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type { z } from 'zod';
-import { cors } from '../../schemas/routes.ts';
 import { validationErrors } from '../../schemas/requests.ts';
+import { cors } from '../../schemas/routes.ts';
 import { AppError, type ErrorFields, statusOfError } from './errors.ts';
 import { logger } from './observability.ts';
 
@@ -37,11 +37,16 @@ const json = (statusCode: number, body: unknown): APIGatewayProxyResult => ({
 const errorResponse = (statusCode: number, fields: ErrorFields) => json(statusCode, { errors: fields });
 
 /** Parses the JSON body against a schema; a malformed body or a schema failure is a typed error. */
-export function parseBody<Schema extends z.ZodType>(event: APIGatewayProxyEvent, schema: Schema): z.infer<Schema> {
+export function parseBody<Schema extends z.ZodType>(
+  event: APIGatewayProxyEvent,
+  schema: Schema,
+): z.infer<Schema> {
   let body: unknown = null;
   if (event.body) {
     try {
-      body = JSON.parse(event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body);
+      body = JSON.parse(
+        event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body,
+      );
     } catch {
       throw new AppError('Validation', { body: ['is not valid JSON'] });
     }
@@ -52,7 +57,10 @@ export function parseBody<Schema extends z.ZodType>(event: APIGatewayProxyEvent,
 }
 
 /** Parses query string parameters against a schema; a failure is a 422 naming the parameters. */
-export function parseQuery<Schema extends z.ZodType>(query: Record<string, string>, schema: Schema): z.infer<Schema> {
+export function parseQuery<Schema extends z.ZodType>(
+  query: Record<string, string>,
+  schema: Schema,
+): z.infer<Schema> {
   const parsed = schema.safeParse(query);
   if (!parsed.success) throw new AppError('Validation', validationErrors(parsed.error));
   return parsed.data;
@@ -67,7 +75,9 @@ export function apiHandler(run: (request: ApiRequest) => Promise<ApiResponse>) {
         event,
         userId: typeof userId === 'string' ? userId : undefined,
         path: Object.fromEntries(Object.entries(event.pathParameters ?? {}).map(([k, v]) => [k, v ?? ''])),
-        query: Object.fromEntries(Object.entries(event.queryStringParameters ?? {}).map(([k, v]) => [k, v ?? ''])),
+        query: Object.fromEntries(
+          Object.entries(event.queryStringParameters ?? {}).map(([k, v]) => [k, v ?? '']),
+        ),
       });
       return json(response.statusCode, response.body);
     } catch (error) {

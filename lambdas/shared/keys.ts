@@ -21,8 +21,14 @@ export const followersKey = (followeeId: string, followerId: string) => ({
   pk: `followers#${followeeId}`,
   sk: followerId,
 });
-export const favoriteKey = (articleId: string, userId: string) => ({ pk: `favorites#${articleId}`, sk: userId });
-export const favoritedKey = (userId: string, articleId: string) => ({ pk: `favorited#${userId}`, sk: articleId });
+export const favoriteKey = (articleId: string, userId: string) => ({
+  pk: `favorites#${articleId}`,
+  sk: userId,
+});
+export const favoritedKey = (userId: string, articleId: string) => ({
+  pk: `favorited#${userId}`,
+  sk: articleId,
+});
 /** Comment ids are integers; the sort key pads them so they sort numerically. */
 export const commentKey = (articleId: string, commentId: number) => ({
   pk: `comments#${articleId}`,

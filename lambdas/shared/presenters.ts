@@ -34,7 +34,13 @@ export interface Comment {
 }
 
 export const presentUser = (user: UserRecord, token: string): UserResponse => ({
-  user: { email: user.email, token, username: user.username, bio: user.bio ?? null, image: user.image ?? null },
+  user: {
+    email: user.email,
+    token,
+    username: user.username,
+    bio: user.bio ?? null,
+    image: user.image ?? null,
+  },
 });
 
 export const presentProfile = (user: UserRecord, following: boolean): Profile => ({

@@ -54,7 +54,9 @@ export class UsersRepository {
   }
 
   private async findByMarker(pk: string): Promise<UserRecord | undefined> {
-    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk }, ConsistentRead: true }));
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: { pk }, ConsistentRead: true }),
+    );
     const marker = Item as MarkerRecord | undefined;
     return marker ? this.findById(marker.userId) : undefined;
   }
