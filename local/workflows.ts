@@ -167,6 +167,11 @@ export class LocalWorkflows {
       for (const field of UNSUPPORTED_FIELDS) {
         if (field in state) throw new Error(`${where} uses ${field}, which the local runner ignores`);
       }
+      if (state.ResultPath === '$') {
+        // aws-local-stepfunctions 3.0.0 stores the result under a key named "$" instead of
+        // replacing the state; leaving ResultPath out means the same in AWS and works here.
+        throw new Error(`${where} sets "ResultPath": "$", which the local runner mishandles: leave it out`);
+      }
       if (state.ItemProcessor?.ProcessorConfig?.Mode === 'DISTRIBUTED') {
         throw new Error(`${where} is a Distributed Map, which the local runner cannot run`);
       }

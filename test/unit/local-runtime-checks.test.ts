@@ -58,6 +58,7 @@ describe('LocalWorkflows refuses what it cannot run faithfully', () => {
       /uses QueryLanguage/,
     ],
     ['Assign', { A: { Type: 'Pass', End: true, Assign: { x: 1 } } }, /uses Assign/],
+    ['an explicit ResultPath of $', { A: { Type: 'Pass', End: true, ResultPath: '$' } }, /mishandles: leave it out/],
     [
       'a Distributed Map',
       {
