@@ -58,7 +58,11 @@ describe('LocalWorkflows refuses what it cannot run faithfully', () => {
       /uses QueryLanguage/,
     ],
     ['Assign', { A: { Type: 'Pass', End: true, Assign: { x: 1 } } }, /uses Assign/],
-    ['an explicit ResultPath of $', { A: { Type: 'Pass', End: true, ResultPath: '$' } }, /mishandles: leave it out/],
+    [
+      'an explicit ResultPath of $',
+      { A: { Type: 'Pass', End: true, ResultPath: '$' } },
+      /mishandles: leave it out/,
+    ],
     [
       'a Distributed Map',
       {
