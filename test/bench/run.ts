@@ -117,6 +117,93 @@ try {
       run: (index) => json('PUT', '/user', { user: { bio: `bio ${index}` } }, tokens[index % tokens.length]),
     }),
   );
+  const reader = tokens[0];
+  const authors = await Promise.all(
+    tokens.slice(1, 11).map(async (token) => {
+      const response = await json('GET', '/user', undefined, token);
+      return ((await response.json()) as { user: { username: string } }).user.username;
+    }),
+  );
+  results.push(
+    await measure({
+      name: 'POST /api/profiles/:username/follow (workflow + events)',
+      requests: authors.length,
+      concurrency: 2,
+      run: (index) => json('POST', `/profiles/${authors[index]}/follow`, undefined, reader),
+    }),
+  );
+  const slugs: string[] = [];
+  results.push(
+    await measure({
+      name: 'POST /api/articles (workflow + fan-out + index)',
+      requests: 100,
+      concurrency: 4,
+      run: async (index) => {
+        const response = await json(
+          'POST',
+          '/articles',
+          {
+            article: {
+              title: `Bench article ${index}`,
+              description: 'Measured',
+              body: 'A body '.repeat(50),
+              tagList: ['bench', `tag${index % 10}`],
+            },
+          },
+          tokens[1 + (index % 10)],
+        );
+        const clone = response.clone();
+        if (response.status === 201)
+          slugs.push(((await clone.json()) as { article: { slug: string } }).article.slug);
+        return response;
+      },
+    }),
+  );
+  const readScenarios: Array<[string, (index: number) => Promise<Response>]> = [
+    [
+      'GET /api/articles (search index, 20 per page)',
+      () => json('GET', '/articles?limit=20', undefined, reader),
+    ],
+    [
+      'GET /api/articles?tag= (search index)',
+      (index) => json('GET', `/articles?tag=tag${index % 10}`, undefined, reader),
+    ],
+    [
+      'GET /api/articles?author= (GSI)',
+      (index) => json('GET', `/articles?author=${authors[index % authors.length]}`),
+    ],
+    ['GET /api/articles/feed (20 per page)', () => json('GET', '/articles/feed', undefined, reader)],
+    [
+      'GET /api/articles/:slug',
+      (index) => json('GET', `/articles/${slugs[index % slugs.length]}`, undefined, reader),
+    ],
+    ['GET /api/tags', () => json('GET', '/tags')],
+  ];
+  for (const [name, run] of readScenarios) {
+    results.push(await measure({ name, requests: 300, concurrency: 8, run }));
+  }
+  results.push(
+    await measure({
+      name: 'POST /api/articles/:slug/favorite (workflow)',
+      requests: 100,
+      concurrency: 4,
+      run: (index) => json('POST', `/articles/${slugs[index % slugs.length]}/favorite`, undefined, reader),
+    }),
+  );
+  results.push(
+    await measure({
+      name: 'POST /api/articles/:slug/comments (workflow)',
+      requests: 100,
+      concurrency: 4,
+      run: (index) =>
+        json(
+          'POST',
+          `/articles/${slugs[index % slugs.length]}/comments`,
+          { comment: { body: `c${index}` } },
+          reader,
+        ),
+    }),
+  );
   console.table(results);
 } finally {
   await runtime.stop();
