@@ -3,9 +3,8 @@
  * delivers it) and says what follows from it: the article it concerns, as a plain record for the
  * search index, and the fan-out jobs to start. Pure computation.
  */
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
-import type { DynamoDBRecord } from 'aws-lambda';
+import { DynamoDBStreamRecord } from '@aws-lambda-powertools/parser/schemas/dynamodb';
+import type { z } from 'zod';
 import { articleKey, partitionOf } from '../shared/keys.ts';
 import type { ArticleRecord, FollowRecord } from '../shared/records.ts';
 import type { FanOutJob } from './plan-fan-out-writes.ts';
@@ -16,20 +15,20 @@ export interface StreamRecordPlan {
   readonly fanOuts: FanOutJob[];
 }
 
-type Image = Record<string, AttributeValue>;
+/** A stream record as Powertools' parser validates it, with keys and images unmarshalled. */
+type StreamRecord = z.infer<typeof DynamoDBStreamRecord>;
 
-function image<T>(record: DynamoDBRecord): T {
-  const stored = (record.eventName === 'REMOVE' ? record.dynamodb?.OldImage : record.dynamodb?.NewImage) as
-    | Image
-    | undefined;
-  if (!stored)
+function image<T>(record: StreamRecord): T {
+  const stored = record.eventName === 'REMOVE' ? record.dynamodb.OldImage : record.dynamodb.NewImage;
+  if (!stored) {
     throw new Error(
       `stream record ${record.eventID} carries no image (the stream must be NEW_AND_OLD_IMAGES)`,
     );
-  return unmarshall(stored) as T;
+  }
+  return stored as T;
 }
 
-function planArticleChange(record: DynamoDBRecord): StreamRecordPlan {
+function planArticleChange(record: StreamRecord): StreamRecordPlan {
   const article = image<ArticleRecord>(record);
   const { id: articleId, authorId, createdAt } = article;
   const followers = partitionOf.followers(authorId);
@@ -53,7 +52,7 @@ function planArticleChange(record: DynamoDBRecord): StreamRecordPlan {
   }
 }
 
-function planFollowChange(record: DynamoDBRecord): StreamRecordPlan {
+function planFollowChange(record: StreamRecord): StreamRecordPlan {
   const { followerId, followeeId } = image<FollowRecord>(record);
   switch (record.eventName) {
     case 'INSERT':
@@ -74,8 +73,10 @@ function planFollowChange(record: DynamoDBRecord): StreamRecordPlan {
   }
 }
 
-export const handler = async ({ record }: { record: DynamoDBRecord }): Promise<StreamRecordPlan> => {
-  const pk = record.dynamodb?.Keys?.pk?.S ?? '';
+export const handler = async (input: { record: unknown }): Promise<StreamRecordPlan> => {
+  // A record that is not a DynamoDB stream record is a wiring bug: the parse error fails the task.
+  const record = DynamoDBStreamRecord.parse(input.record);
+  const pk = String(record.dynamodb.Keys.pk ?? '');
   // The key prefixes are those of lambdas/shared/keys.ts; the Pipe filters let only these through.
   if (pk.startsWith(articleKey(''))) return planArticleChange(record);
   if (pk.startsWith(partitionOf.following(''))) return planFollowChange(record);
