@@ -1,17 +1,15 @@
 /** Reads of articles. Writes happen in the workflows' transactions. */
 import {
-  BatchGetCommand,
-  type BatchGetCommandOutput,
   type DynamoDBDocumentClient,
   GetCommand,
   paginateQuery,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { tables } from '../../schemas/tables.ts';
+import { batchGetAll } from './batch-get.ts';
 import { articleKey, slugKey } from './keys.ts';
 import type { ArticleRecord, SlugRecord } from './records.ts';
 
-const BATCH_GET_LIMIT = 100;
 const BY_AUTHOR_INDEX = 'byAuthor';
 if (!tables.some((table) => table.globalIndexes.some((index) => index.indexName === BY_AUTHOR_INDEX))) {
   throw new Error(`schemas/tables.ts has no ${BY_AUTHOR_INDEX} index`);
@@ -67,25 +65,10 @@ export class ArticlesRepository {
   /** Articles by id in the order given, one BatchGetItem per 100 ids; ids with no article are left out. */
   async findManyByIds(articleIds: readonly string[]): Promise<ArticleRecord[]> {
     const unique = [...new Set(articleIds)];
-    const found = new Map<string, ArticleRecord>();
-    for (let start = 0; start < unique.length; start += BATCH_GET_LIMIT) {
-      let keys: Record<string, unknown>[] | undefined = unique
-        .slice(start, start + BATCH_GET_LIMIT)
-        .map((id) => ({ pk: articleKey(id) }));
-      while (keys?.length) {
-        const response: BatchGetCommandOutput = await this.db.send(
-          new BatchGetCommand({ RequestItems: { [this.table]: { Keys: keys, ConsistentRead: true } } }),
-        );
-        for (const item of response.Responses?.[this.table] ?? []) {
-          const article = item as ArticleRecord;
-          found.set(article.id, article);
-        }
-        keys = response.UnprocessedKeys?.[this.table]?.Keys;
-        // Unprocessed keys mean throttling: back off before asking again.
-        if (keys?.length) await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-    }
-    return unique.flatMap((id) => found.get(id) ?? []);
+    const keys = unique.map((id) => ({ pk: articleKey(id) }));
+    const articles = (await batchGetAll(this.db, this.table, keys)) as unknown as ArticleRecord[];
+    const byId = new Map(articles.map((article) => [article.id, article]));
+    return unique.flatMap((id) => byId.get(id) ?? []);
   }
 
   private byAuthorQuery(authorId: string): QueryCommandInput {

@@ -3,22 +3,14 @@
  * transactions. Batched so that rendering a page costs the same round trips whatever its length.
  */
 import {
-  BatchGetCommand,
-  type BatchGetCommandOutput,
   type DynamoDBDocumentClient,
   paginateQuery,
   QueryCommand,
   type QueryCommandOutput,
 } from '@aws-sdk/lib-dynamodb';
+import { batchGetAll } from './batch-get.ts';
 import { favoriteKey, followingKey, partitionOf } from './keys.ts';
 import type { CommentRecord, FavoriteRecord, FeedRecord } from './records.ts';
-
-const BATCH_GET_LIMIT = 100;
-const MAX_BACKOFF_MS = 1000;
-
-/** Unprocessed keys mean the table is throttling: wait longer on each attempt. */
-const backOff = (attempt: number): Promise<void> =>
-  new Promise((resolve) => setTimeout(resolve, Math.min(MAX_BACKOFF_MS, 25 * 2 ** attempt)));
 
 interface RelationKey {
   readonly pk: string;
@@ -122,33 +114,19 @@ export class RelationsRepository {
     return { entries, total };
   }
 
-  /** The ids whose relation item exists, in one BatchGetItem per 100 keys, retrying unprocessed keys. */
+  /** The ids whose relation item exists, in one BatchGetItem per 100 keys. */
   private async idsWithItem(
     ids: readonly string[],
     keyOf: (id: string) => RelationKey,
   ): Promise<Set<string>> {
-    const idOfKey = new Map([...new Set(ids)].map((id) => [identity(keyOf(id)), id]));
-    const keys = [...new Set(ids)].map((id) => ({ ...keyOf(id) }));
-    const found = new Set<string>();
-    for (let start = 0; start < keys.length; start += BATCH_GET_LIMIT) {
-      let pending: Record<string, unknown>[] | undefined = keys.slice(start, start + BATCH_GET_LIMIT);
-      let attempt = 0;
-      while (pending?.length) {
-        const response: BatchGetCommandOutput = await this.db.send(
-          new BatchGetCommand({
-            RequestItems: {
-              [this.table]: { Keys: pending, ConsistentRead: true, ProjectionExpression: 'pk, sk' },
-            },
-          }),
-        );
-        for (const item of (response.Responses?.[this.table] ?? []) as RelationKey[]) {
-          const id = idOfKey.get(identity(item));
-          if (id !== undefined) found.add(id);
-        }
-        pending = response.UnprocessedKeys?.[this.table]?.Keys;
-        if (pending?.length) await backOff(++attempt);
-      }
-    }
-    return found;
+    const unique = [...new Set(ids)];
+    const idOfKey = new Map(unique.map((id) => [identity(keyOf(id)), id]));
+    const items = await batchGetAll(
+      this.db,
+      this.table,
+      unique.map((id) => ({ ...keyOf(id) })),
+      'pk, sk',
+    );
+    return new Set(items.flatMap((item) => idOfKey.get(identity(item as unknown as RelationKey)) ?? []));
   }
 }
