@@ -37,6 +37,9 @@ try {
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
 } catch (error) {
-  console.error(error instanceof JavaMissingError ? error.message : error);
+  if (error instanceof JavaMissingError) console.error(error.message);
+  else if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+    console.error(`Port ${process.env.PORT ?? 3000} is already in use: stop what runs there or set PORT.`);
+  } else console.error(error);
   process.exit(1);
 }
