@@ -11,4 +11,6 @@ export default {
   globalSetup: '<rootDir>/test/support/global-setup.mjs',
   globalTeardown: '<rootDir>/test/support/global-teardown.mjs',
   testTimeout: 30000,
+  // Most test time is spent waiting on DynamoDB Local (its own JVM): two workers fill a 2-core machine.
+  maxWorkers: 2,
 };
