@@ -3,40 +3,28 @@
  * aws-local-stepfunctions against DynamoDB Local, every branch, checked against what is stored.
  */
 import { randomUUID } from 'node:crypto';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import {
-  articleKey,
-  favoritedKey,
-  favoriteKey,
-  followingKey,
-  slugKey,
-  usernameKey,
-} from '../../lambdas/shared/keys.ts';
-import type { ArticleRecord, MarkerRecord, SlugRecord } from '../../lambdas/shared/records.ts';
+import { articleKey, favoritedKey, favoriteKey, followingKey, slugKey } from '../../lambdas/shared/keys.ts';
+import type { ArticleRecord, SlugRecord } from '../../lambdas/shared/records.ts';
 import { slugify } from '../../lambdas/shared/slugs.ts';
-import { localAwsConfig } from '../../local/dynamodb-local.ts';
 import type { SyncExecutionResult } from '../../local/workflows.ts';
 import { MAX_BODY_BYTES } from '../../schemas/requests.ts';
+import { tableClient } from '../support/articles.ts';
 import { startTestRuntime, type TestRuntime, uniqueName } from '../support/runtime.ts';
+import { type Json, registerThroughWorkflow, requestInput } from '../support/workflows.ts';
 
 let runtime: TestRuntime;
 let db: DynamoDBDocumentClient;
 
 beforeAll(async () => {
   runtime = await startTestRuntime();
-  db = DynamoDBDocumentClient.from(
-    new DynamoDBClient({ ...localAwsConfig, endpoint: runtime.dynamoDbEndpoint }),
-  );
+  db = tableClient(runtime);
 });
 afterAll(async () => {
   db.destroy();
   await runtime.stop();
 });
-
-/** JSON, as the workflow runner takes it. */
-type Json = Parameters<TestRuntime['workflows']['startSync']>[1];
 
 type ArticleWorkflow =
   | 'create-article'
@@ -50,13 +38,10 @@ const run = (
   userId: string,
   { slug, body = null }: { slug?: string; body?: Json } = {},
 ) =>
-  runtime.workflows.startSync(workflow, {
-    requestId: randomUUID(),
-    auth: { userId },
-    path: slug === undefined ? {} : { slug },
-    query: {},
-    body,
-  });
+  runtime.workflows.startSync(
+    workflow,
+    requestInput({ userId, path: slug === undefined ? {} : { slug }, body }),
+  );
 
 /** The output of a successful execution; fails the test with the error otherwise. */
 function succeeded(result: SyncExecutionResult) {
@@ -96,23 +81,7 @@ const articlesByAuthor = async (authorId: string) =>
     )
   ).Items ?? [];
 
-/** Registers a user through register-user and returns its id and username. */
-async function newUser(prefix = 'writer') {
-  const username = uniqueName(prefix);
-  succeeded(
-    await runtime.workflows.startSync('register-user', {
-      requestId: randomUUID(),
-      auth: { userId: '' },
-      path: {},
-      query: {},
-      body: { user: { username, email: `${username}@example.com`, password: 'password123' } },
-    }),
-  );
-  const marker = (
-    await db.send(new GetCommand({ TableName: runtime.tableNames.Users, Key: { pk: usernameKey(username) } }))
-  ).Item as MarkerRecord;
-  return { id: marker.userId, username };
-}
+const newUser = (prefix = 'writer') => registerThroughWorkflow(runtime, db, prefix);
 
 const draft = (title: string, extra: Record<string, Json> = {}): Json => ({
   article: { title, description: 'About it', body: 'The text', ...extra },

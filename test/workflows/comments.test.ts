@@ -8,8 +8,9 @@ import { DeleteCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/li
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { articleKey, commentKey, partitionOf, slugKey } from '../../lambdas/shared/keys.ts';
 import type { ArticleRecord, CommentRecord } from '../../lambdas/shared/records.ts';
-import { seedArticle, tableClient, userIdOf } from '../support/articles.ts';
+import { seedArticle, tableClient } from '../support/articles.ts';
 import { startTestRuntime, type TestRuntime, uniqueName } from '../support/runtime.ts';
+import { registerThroughWorkflow, requestInput } from '../support/workflows.ts';
 
 type ExecutionInput = Parameters<TestRuntime['workflows']['startSync']>[1];
 
@@ -25,36 +26,13 @@ afterAll(async () => {
   await runtime.stop();
 });
 
-async function registered(): Promise<{ id: string; username: string }> {
-  const username = uniqueName('cm');
-  const result = await runtime.workflows.startSync('register-user', {
-    requestId: 'r',
-    auth: { userId: '' },
-    path: {},
-    query: {},
-    body: { user: { username, email: `${username}@example.com`, password: 'password123' } },
-  });
-  expect(result.status).toBe('SUCCEEDED');
-  return { id: await userIdOf(db, runtime, username), username };
-}
+const registered = () => registerThroughWorkflow(runtime, db, 'cm');
 
 const addComment = (callerId: string, slug: string, body: ExecutionInput) =>
-  runtime.workflows.startSync('add-comment', {
-    requestId: 'r',
-    auth: { userId: callerId },
-    path: { slug },
-    query: {},
-    body,
-  });
+  runtime.workflows.startSync('add-comment', requestInput({ userId: callerId, path: { slug }, body }));
 
 const deleteComment = (callerId: string, slug: string, id: string) =>
-  runtime.workflows.startSync('delete-comment', {
-    requestId: 'r',
-    auth: { userId: callerId },
-    path: { slug, id },
-    query: {},
-    body: null,
-  });
+  runtime.workflows.startSync('delete-comment', requestInput({ userId: callerId, path: { slug, id } }));
 
 const storedArticle = async (id: string) =>
   (await db.send(new GetCommand({ TableName: runtime.tableNames.Articles, Key: { pk: articleKey(id) } })))

@@ -7,8 +7,9 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { followersKey, followingKey, userKey } from '../../lambdas/shared/keys.ts';
-import { tableClient, userIdOf } from '../support/articles.ts';
+import { tableClient } from '../support/articles.ts';
 import { startTestRuntime, type TestRuntime, uniqueName } from '../support/runtime.ts';
+import { registerThroughWorkflow, requestInput } from '../support/workflows.ts';
 
 let runtime: TestRuntime;
 let db: DynamoDBDocumentClient;
@@ -22,27 +23,10 @@ afterAll(async () => {
   await runtime.stop();
 });
 
-async function registered(): Promise<{ id: string; username: string }> {
-  const username = uniqueName('fw');
-  const result = await runtime.workflows.startSync('register-user', {
-    requestId: 'r',
-    auth: { userId: '' },
-    path: {},
-    query: {},
-    body: { user: { username, email: `${username}@example.com`, password: 'password123' } },
-  });
-  expect(result.status).toBe('SUCCEEDED');
-  return { id: await userIdOf(db, runtime, username), username };
-}
+const registered = () => registerThroughWorkflow(runtime, db, 'fw');
 
 const run = (workflow: 'follow-user' | 'unfollow-user', callerId: string, username: string) =>
-  runtime.workflows.startSync(workflow, {
-    requestId: 'r',
-    auth: { userId: callerId },
-    path: { username },
-    query: {},
-    body: null,
-  });
+  runtime.workflows.startSync(workflow, requestInput({ userId: callerId, path: { username } }));
 
 const relation = async (key: { pk: string; sk: string }) =>
   (await db.send(new GetCommand({ TableName: runtime.tableNames.Relations, Key: key }))).Item;

@@ -3,21 +3,19 @@
  * Local, every branch, checked against what is stored.
  */
 
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { emailKey, userKey, usernameKey } from '../../lambdas/shared/keys.ts';
-import { localAwsConfig } from '../../local/dynamodb-local.ts';
+import { tableClient } from '../support/articles.ts';
 import { startTestRuntime, type TestRuntime, uniqueName } from '../support/runtime.ts';
+import { registerThroughWorkflow, requestInput } from '../support/workflows.ts';
 
 let runtime: TestRuntime;
 let db: DynamoDBDocumentClient;
 
 beforeAll(async () => {
   runtime = await startTestRuntime();
-  db = DynamoDBDocumentClient.from(
-    new DynamoDBClient({ ...localAwsConfig, endpoint: runtime.dynamoDbEndpoint }),
-  );
+  db = tableClient(runtime);
 });
 afterAll(async () => {
   db.destroy();
@@ -28,31 +26,12 @@ const getUserItem = async (pk: string) =>
   (await db.send(new GetCommand({ TableName: runtime.tableNames.Users, Key: { pk } }))).Item;
 
 const register = (user: Record<string, string | null>) =>
-  runtime.workflows.startSync('register-user', {
-    requestId: 'r',
-    auth: { userId: '' },
-    path: {},
-    query: {},
-    body: { user },
-  });
+  runtime.workflows.startSync('register-user', requestInput({ body: { user } }));
 
 const update = (userId: string, user: Record<string, string | null>) =>
-  runtime.workflows.startSync('update-user', {
-    requestId: 'r',
-    auth: { userId },
-    path: {},
-    query: {},
-    body: { user },
-  });
+  runtime.workflows.startSync('update-user', requestInput({ userId, body: { user } }));
 
-async function registered() {
-  const username = uniqueName('wf');
-  const email = `${username}@example.com`;
-  const result = await register({ username, email, password: 'password123' });
-  expect(result.status).toBe('SUCCEEDED');
-  const marker = await getUserItem(usernameKey(username));
-  return { username, email, userId: marker?.userId as string };
-}
+const registered = () => registerThroughWorkflow(runtime, db);
 
 describe('register-user', () => {
   it('writes the user and both markers, and answers 201 with a token', async () => {
@@ -131,7 +110,7 @@ describe('update-user', () => {
   it('swaps the email and username markers in one transaction', async () => {
     const user = await registered();
     const username = uniqueName('new');
-    const result = await update(user.userId, { username, email: `${username}@example.com`, bio: 'hello' });
+    const result = await update(user.id, { username, email: `${username}@example.com`, bio: 'hello' });
     expect(result.status).toBe('SUCCEEDED');
     expect(JSON.parse(result.output ?? '{}').body.user).toMatchObject({
       username,
@@ -140,9 +119,9 @@ describe('update-user', () => {
     });
     expect(await getUserItem(usernameKey(user.username))).toBeUndefined();
     expect(await getUserItem(emailKey(user.email))).toBeUndefined();
-    expect((await getUserItem(usernameKey(username)))?.userId).toBe(user.userId);
-    expect((await getUserItem(emailKey(`${username}@example.com`)))?.userId).toBe(user.userId);
-    expect(await getUserItem(userKey(user.userId))).toMatchObject({ username, version: 2 });
+    expect((await getUserItem(usernameKey(username)))?.userId).toBe(user.id);
+    expect((await getUserItem(emailKey(`${username}@example.com`)))?.userId).toBe(user.id);
+    expect(await getUserItem(userKey(user.id))).toMatchObject({ username, version: 2 });
   });
 
   it('fails with Unauthorized when the user of the token no longer exists', async () => {
@@ -152,28 +131,28 @@ describe('update-user', () => {
 
   it('fails with Validation for a null email and changes nothing', async () => {
     const user = await registered();
-    const result = await update(user.userId, { email: null, bio: 'changed' });
+    const result = await update(user.id, { email: null, bio: 'changed' });
     expect(result).toMatchObject({ status: 'FAILED', error: 'Validation' });
     expect(JSON.parse(result.cause ?? '')).toEqual({ errors: { email: ["can't be blank"] } });
-    expect(await getUserItem(userKey(user.userId))).toMatchObject({ bio: null, version: 1 });
+    expect(await getUserItem(userKey(user.id))).toMatchObject({ bio: null, version: 1 });
   });
 
   it('fails with Conflict for a taken username and keeps the old markers', async () => {
     const user = await registered();
     const other = await registered();
-    const result = await update(user.userId, { username: other.username, bio: 'changed' });
+    const result = await update(user.id, { username: other.username, bio: 'changed' });
     expect(result).toMatchObject({ status: 'FAILED', error: 'Conflict' });
     expect(JSON.parse(result.cause ?? '')).toEqual({ errors: { username: ['has already been taken'] } });
-    expect((await getUserItem(usernameKey(user.username)))?.userId).toBe(user.userId);
-    expect(await getUserItem(userKey(user.userId))).toMatchObject({ bio: null, version: 1 });
+    expect((await getUserItem(usernameKey(user.username)))?.userId).toBe(user.id);
+    expect(await getUserItem(userKey(user.id))).toMatchObject({ bio: null, version: 1 });
   });
 
   it('fails with Conflict when the record changed after it was read', async () => {
     const user = await registered();
-    const stored = await getUserItem(userKey(user.userId));
+    const stored = await getUserItem(userKey(user.id));
     // Concurrent updates all read version 1; the transaction is conditional on it, so one wins.
     const results = await Promise.all(
-      Array.from({ length: 6 }, (_, index) => update(user.userId, { bio: `writer ${index}` })),
+      Array.from({ length: 6 }, (_, index) => update(user.id, { bio: `writer ${index}` })),
     );
     const succeeded = results.filter((result) => result.status === 'SUCCEEDED').length;
     const conflicts = results.filter((result) => result.error === 'Conflict');
@@ -185,7 +164,7 @@ describe('update-user', () => {
         errors: { user: ['was changed by another request'] },
       });
     }
-    const final = await getUserItem(userKey(user.userId));
+    const final = await getUserItem(userKey(user.id));
     expect(final?.version).toBe(Number(stored?.version) + succeeded);
   });
 
@@ -198,8 +177,8 @@ describe('update-user', () => {
         Item: { pk: emailKey(user.email), userId: 'x' },
       }),
     );
-    const result = await update(user.userId, { bio: 'changed' });
+    const result = await update(user.id, { bio: 'changed' });
     expect(result.status).toBe('FAILED');
-    expect(await getUserItem(userKey(user.userId))).toMatchObject({ bio: null, version: 1 });
+    expect(await getUserItem(userKey(user.id))).toMatchObject({ bio: null, version: 1 });
   });
 });
