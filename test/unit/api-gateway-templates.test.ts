@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { statusOfError } from '../../lambdas/shared/errors.ts';
 import {
   escapeJavaScript,
   InvalidRequestBodyError,
@@ -203,6 +204,14 @@ describe('start-sync-execution.response.vtl', () => {
     ['Conflict', 409, '{"errors":{"username":["has already been taken \\"jake\\""]}}'],
   ])('answers FAILED %s with %i and the cause as body', (error, statusCode, cause) => {
     expect(render({ status: 'FAILED', error, cause })).toEqual({ statusCode, body: cause });
+  });
+
+  it('maps every business error kind to the status the Lambda handlers use for it', () => {
+    for (const [error, statusCode] of Object.entries(statusOfError)) {
+      expect(render({ status: 'FAILED', error, cause: '{"errors":{"x":["y"]}}' }).statusCode).toBe(
+        statusCode,
+      );
+    }
   });
 
   it.each([
