@@ -7,6 +7,7 @@ import { readdirSync } from 'node:fs';
 import aslValidator from 'asl-validator';
 import { type AslState, allStates, loadWorkflow, taskStates } from '../../cdk/asl.ts';
 import { fromRoot } from '../../cdk/paths.ts';
+import { statusOfError } from '../../lambdas/shared/errors.ts';
 import { workflowFile, workflows } from '../../schemas/workflows.ts';
 
 const loaded = workflows.map((definition) => loadWorkflow(definition));
@@ -87,6 +88,20 @@ describe.each(cases)('%s', (_file, workflow) => {
       expect(name).toMatch(/^[A-Z][a-z']*( [A-Za-z0-9'#-]+)+[?.]?$/);
       expect(name).not.toMatch(/[a-z][A-Z]|_/);
       expect(name.length).toBeLessThanOrEqual(80);
+    }
+  });
+
+  test('a business failure ends in a Fail state whose cause is a RealWorld error body', () => {
+    const businessFailures = allStates(workflow.asl).filter(
+      ({ state }) => state.Type === 'Fail' && String(state.Error) in statusOfError,
+    );
+    for (const { name, state } of businessFailures) {
+      const fail = state as AslState & { Cause?: string; CausePath?: string };
+      if (fail.CausePath) continue; // built at run time by a Pass state with States.JsonToString
+      expect({ name, cause: JSON.parse(fail.Cause ?? 'null') }).toEqual({
+        name,
+        cause: { errors: expect.any(Object) },
+      });
     }
   });
 
