@@ -15,7 +15,7 @@ export const articleSearch = (): Promise<ArticleSearch> => {
   return configured;
 };
 
-export const searchIndexName = (): string => process.env.OPENSEARCH_INDEX ?? 'articles';
+const searchIndexName = (): string => process.env.OPENSEARCH_INDEX ?? 'articles';
 
 async function fromEnvironment(): Promise<ArticleSearch> {
   const endpoint = process.env.OPENSEARCH_ENDPOINT;

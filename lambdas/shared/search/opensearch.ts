@@ -19,9 +19,9 @@ import {
 export type SearchClient = Pick<Client, 'index' | 'delete' | 'search' | 'bulk' | 'indices'>;
 
 /** Default `index.max_result_window`: from + size of a search may not exceed it. */
-export const MAX_RESULT_WINDOW = 10_000;
+const MAX_RESULT_WINDOW = 10_000;
 
-export const indexDefinition = {
+const indexDefinition = {
   settings: { number_of_shards: 1 },
   mappings: {
     dynamic: 'strict',
@@ -35,7 +35,7 @@ export const indexDefinition = {
 } as const;
 
 /** The search body of a list page: newest first, ids only, exact total. */
-export function listQuery({ tag, limit, offset }: ListQuery): API.Search_RequestBody {
+function listQuery({ tag, limit, offset }: ListQuery): API.Search_RequestBody {
   // Pages past the result window cannot be fetched with from/size; they come back empty.
   const from = Math.min(offset, MAX_RESULT_WINDOW);
   return {
@@ -49,7 +49,7 @@ export function listQuery({ tag, limit, offset }: ListQuery): API.Search_Request
 }
 
 // Not typed as Search_RequestBody: the client's generated types lack the `field` of a terms aggregation.
-export const tagsQuery = {
+const tagsQuery = {
   size: 0,
   aggs: {
     tags: {
