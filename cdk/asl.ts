@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { functionSubstitution, functions } from '../schemas/functions.ts';
+import { fromRoot } from '../schemas/paths.ts';
 import { type TableId, tableSubstitution, tables } from '../schemas/tables.ts';
 import {
   type WorkflowDefinition,
@@ -13,7 +14,6 @@ import {
   workflows,
 } from '../schemas/workflows.ts';
 import type { DynamicTableAccess } from './dynamic-task-access.ts';
-import { fromRoot } from './paths.ts';
 
 export interface AslState {
   readonly Type: string;

@@ -3,11 +3,10 @@
  * bundles, imported once at start and invoked with the events AWS would send.
  */
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
 import { functions } from '../schemas/functions.ts';
-import { repositoryRoot } from './paths.ts';
+import { fromRoot } from '../schemas/paths.ts';
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
 
@@ -39,7 +38,7 @@ export class LocalLambdas {
   static async load(): Promise<LocalLambdas> {
     const handlers = new Map<string, Handler>();
     for (const definition of functions) {
-      const module = (await import(pathToFileURL(join(repositoryRoot, definition.entry)).href)) as {
+      const module = (await import(pathToFileURL(fromRoot(definition.entry)).href)) as {
         handler?: Handler;
       };
       if (typeof module.handler !== 'function') {

@@ -7,10 +7,10 @@
 import './polyfills.ts';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import * as dynamodb from '@aws-sdk/client-dynamodb';
 import { ExecutionError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { functionSubstitution, functions } from '../schemas/functions.ts';
+import { fromRoot } from '../schemas/paths.ts';
 import { type TableId, tableSubstitution, tables } from '../schemas/tables.ts';
 import {
   type WorkflowDefinition,
@@ -20,7 +20,6 @@ import {
 } from '../schemas/workflows.ts';
 import type { LocalLambdas } from './lambdas.ts';
 import { localFunctionArn } from './lambdas.ts';
-import { repositoryRoot } from './paths.ts';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type TaskHandler = (input: Json) => Promise<Json>;
@@ -143,7 +142,7 @@ export class LocalWorkflows {
   constructor(
     private readonly deps: WorkflowsDependencies,
     registry: readonly WorkflowDefinition[] = workflows,
-    readDefinition: (file: string) => string = (file) => readFileSync(join(repositoryRoot, file), 'utf8'),
+    readDefinition: (file: string) => string = (file) => readFileSync(fromRoot(file), 'utf8'),
   ) {
     const substitutions = localSubstitutions(deps.tableNames);
     for (const workflow of registry) {

@@ -22,10 +22,10 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { type FunctionDefinition, functions, type TableAccess } from '../../schemas/functions.ts';
 import { pascalCase } from '../../schemas/naming.ts';
+import { fromRoot, repoRoot } from '../../schemas/paths.ts';
 import { type TableId, tableEnvVar, tables } from '../../schemas/tables.ts';
 import type { StageConfig } from '../config.ts';
 import { ANY_RESOURCE_FINDING, acknowledge, NODE_RUNTIME_REASON } from '../nag.ts';
-import { fromRoot, repoRoot } from '../paths.ts';
 import { grantSearch, type SearchEndpoint } from './search.ts';
 
 /** Test hook: supplies each function's code instead of bundling its entry (see test/cdk). */

@@ -6,8 +6,8 @@
 import { readdirSync } from 'node:fs';
 import aslValidator from 'asl-validator';
 import { type AslState, allStates, loadWorkflow, taskStates } from '../../cdk/asl.ts';
-import { fromRoot } from '../../cdk/paths.ts';
 import { statusOfError } from '../../lambdas/shared/errors.ts';
+import { fromRoot } from '../../schemas/paths.ts';
 import { workflowFile, workflows } from '../../schemas/workflows.ts';
 
 const loaded = workflows.map((definition) => loadWorkflow(definition));

@@ -8,7 +8,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { Code } from 'aws-cdk-lib/aws-lambda';
 import { buildConduit, type ConduitStacks } from '../../cdk/conduit.ts';
-import { fromRoot } from '../../cdk/paths.ts';
+import { fromRoot } from '../../schemas/paths.ts';
 
 export const inlineCode = () => Code.fromInline('exports.handler = async () => ({})');
 

@@ -6,15 +6,15 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from '@jest/globals';
 import type { LocalLambdas } from '../../local/lambdas.ts';
-import { repositoryRoot } from '../../local/paths.ts';
 import { localTableNames } from '../../local/tables.ts';
 import { LocalWorkflows } from '../../local/workflows.ts';
+import { repoRoot } from '../../schemas/paths.ts';
 
 describe('npm start without a suitable Java', () => {
   // The real entry point in a child process, with a PATH that has no Java or an old one.
   const start = (path: string) =>
     spawnSync(process.execPath, ['--import', 'tsx', 'local/main.ts'], {
-      cwd: repositoryRoot,
+      cwd: repoRoot,
       env: { ...process.env, PATH: path, PORT: '0', DATA_DIR: mkdtempSync(join(tmpdir(), 'conduit-java-')) },
       encoding: 'utf8',
       timeout: 20_000,
