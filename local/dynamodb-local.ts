@@ -31,6 +31,14 @@ export const localAwsConfig = {
 
 export class JavaMissingError extends Error {}
 
+/**
+ * Runs java under a shell that stops it (SIGTERM) as soon as its stdin reaches end of file. Our
+ * end of that pipe closes when we stop it or when this process ends in any way (even SIGKILL or a
+ * crash), so the JVM never outlives us. The shell exits when java does, with its exit code.
+ */
+// Background jobs of a non-interactive shell read /dev/null, so the watcher reads a copy (fd 3) of stdin.
+const WATCHDOG = 'exec 3<&0; java "$@" & pid=$!; (cat <&3 >/dev/null; kill $pid 2>/dev/null) & wait $pid';
+
 function emulatorDir(): string {
   const require = createRequire(import.meta.url);
   return join(dirname(require.resolve('amplify-dynamodb-simulator/package.json')), 'emulator');
@@ -94,48 +102,37 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   // It writes dynamodb-local-metadata.json into its working directory: keep that in the data dir.
   const cwd = options.dataDir ?? join(process.cwd(), '.local');
   mkdirSync(cwd, { recursive: true });
-  const child = spawn(
-    'java',
-    [
-      `-Djava.library.path=${join(dir, 'DynamoDBLocal_lib')}`,
-      '-jar',
-      join(dir, 'DynamoDBLocal.jar'),
-      '-port',
-      String(port),
-      '-disableTelemetry',
-      ...storage,
-    ],
-    { cwd, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const javaArguments = [
+    `-Djava.library.path=${join(dir, 'DynamoDBLocal_lib')}`,
+    '-jar',
+    join(dir, 'DynamoDBLocal.jar'),
+    '-port',
+    String(port),
+    '-disableTelemetry',
+    ...storage,
+  ];
+  const child = spawn('sh', ['-c', WATCHDOG, 'dynamodb-local', ...javaArguments], {
+    cwd,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   let output = '';
   const collect = (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-2000);
   };
   child.stdout?.on('data', collect);
   child.stderr?.on('data', collect);
-
-  const kill = () => {
-    if (child.exitCode === null) child.kill('SIGKILL');
-  };
-  process.once('exit', kill);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
 
   const endpoint = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    child.stdin?.end();
+    await exited;
+  };
   try {
     await waitUntilReady(endpoint, child, () => output);
   } catch (error) {
-    kill();
+    await stop();
     throw error;
   }
-  return {
-    endpoint,
-    async stop() {
-      process.off('exit', kill);
-      if (child.exitCode !== null) return;
-      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      child.kill('SIGTERM');
-      const timer = setTimeout(kill, 5000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
+  return { endpoint, stop };
 }

@@ -1,5 +1,5 @@
 /** What the local runtime refuses at start, with real processes and definitions (no mocks). */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,6 +35,44 @@ describe('npm start without a suitable Java', () => {
     const result = start(dir);
     expect(result.status).toBe(1);
     expect(result.stderr.trim()).toMatch(/^DynamoDB Local needs Java 17\+ but found Java 11: install /);
+  });
+});
+
+describe('npm start and its JVM', () => {
+  const isRunning = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  it('leaves no DynamoDB Local behind even when the server is killed with SIGKILL', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'conduit-orphan-'));
+    const server = spawn(process.execPath, ['--import', 'tsx', 'local/main.ts'], {
+      cwd: repoRoot,
+      env: { ...process.env, PORT: '0', DATA_DIR: dataDir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    await new Promise<void>((resolve, reject) => {
+      server.stdout.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+        if (output.includes('ready on')) resolve();
+      });
+      server.once('exit', () => reject(new Error(`server exited: ${output}`)));
+    });
+    // The JVM is the process whose command line names this data directory.
+    const jvm = spawnSync('pgrep', ['-f', `java.*DynamoDBLocal.jar.*${dataDir}`], { encoding: 'utf8' });
+    const pids = jvm.stdout.trim().split('\n').filter(Boolean).map(Number);
+    expect(pids.length).toBeGreaterThan(0);
+
+    server.kill('SIGKILL');
+    const deadline = Date.now() + 10_000;
+    while (pids.some(isRunning) && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(pids.filter(isRunning)).toEqual([]);
   });
 });
 
