@@ -5,27 +5,17 @@
  * keys.ts), and the index through the sync-search-index task, so the reads are tested on their own.
  */
 
-import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ArticleReads } from '../../lambdas/shared/article-reads.ts';
 import { ArticlesRepository } from '../../lambdas/shared/articles-repository.ts';
-import {
-  articleKey,
-  favoritedKey,
-  favoriteKey,
-  feedKey,
-  followersKey,
-  followingKey,
-  slugKey,
-} from '../../lambdas/shared/keys.ts';
+import { favoritedKey, favoriteKey, feedKey, followersKey, followingKey } from '../../lambdas/shared/keys.ts';
 import type {
   ArticleRecord,
   FavoriteRecord,
   FeedRecord,
   FollowRecord,
-  SlugRecord,
 } from '../../lambdas/shared/records.ts';
 import { RelationsRepository } from '../../lambdas/shared/relations-repository.ts';
 import type { ArticleSearch } from '../../lambdas/shared/search/article-search.ts';
@@ -34,35 +24,22 @@ import { UsersRepository } from '../../lambdas/shared/users-repository.ts';
 import { handler as syncSearchIndex } from '../../lambdas/tasks/sync-search-index.ts';
 import { localAwsConfig } from '../../local/dynamodb-local.ts';
 import type { ListArticlesQuery } from '../../schemas/requests.ts';
-import { tableClient, userIdOf } from '../support/articles.ts';
-import {
-  type ApiClient,
-  apiClient,
-  registerUser,
-  startTestRuntime,
-  type TestRuntime,
-  uniqueName,
-} from '../support/runtime.ts';
+import { seedArticle, tableClient, userIdOf } from '../support/articles.ts';
+import { registerUser, uniqueName, useTestRuntime } from '../support/runtime.ts';
 
-let runtime: TestRuntime;
-let api: ApiClient;
+const { runtime, api } = useTestRuntime();
 let db: DynamoDBDocumentClient;
 
-beforeAll(async () => {
-  runtime = await startTestRuntime();
-  api = apiClient(runtime.url);
-  db = tableClient(runtime);
+beforeAll(() => {
+  db = tableClient(runtime());
 });
-afterAll(async () => {
-  db.destroy();
-  await runtime.stop();
-});
+afterAll(() => db.destroy());
 
 type User = Awaited<ReturnType<typeof registerUser>> & { id: string };
 
 async function newUser(prefix = 'reader'): Promise<User> {
   const user = await registerUser(api, prefix);
-  return { ...user, id: await userIdOf(db, runtime, user.username) };
+  return { ...user, id: await userIdOf(db, runtime(), user.username) };
 }
 
 let clock = Date.now();
@@ -74,33 +51,15 @@ const nextTimestamp = (): string => {
 
 /** Writes an article and its slug marker as create-article does, and indexes it as the event workflow does. */
 async function createArticle(author: User, tagList: string[] = []): Promise<ArticleRecord> {
-  const id = randomUUID();
   const title = uniqueName('Read test ');
-  const slug = title.toLowerCase().replaceAll(' ', '-');
-  const now = nextTimestamp();
-  const article: ArticleRecord = {
-    pk: articleKey(id),
-    id,
-    slug,
+  const article = await seedArticle(db, runtime(), author.id, {
     title,
+    slug: title.toLowerCase().replaceAll(' ', '-'),
     description: `About ${title}`,
     body: `Body of ${title}`,
     tagList: [...new Set(tagList)].sort(),
-    authorId: author.id,
-    createdAt: now,
-    updatedAt: now,
-    favoritesCount: 0,
-    commentSeq: 0,
-  };
-  const marker: SlugRecord = { pk: slugKey(slug), articleId: id };
-  await db.send(
-    new TransactWriteCommand({
-      TransactItems: [
-        { Put: { TableName: runtime.tableNames.Articles, Item: article } },
-        { Put: { TableName: runtime.tableNames.Articles, Item: marker } },
-      ],
-    }),
-  );
+    createdAt: nextTimestamp(),
+  });
   await syncSearchIndex({ action: 'upsert', article });
   return article;
 }
@@ -115,11 +74,13 @@ async function favorite(reader: User, article: ArticleRecord): Promise<void> {
   await db.send(
     new TransactWriteCommand({
       TransactItems: [
-        { Put: { TableName: runtime.tableNames.Relations, Item: row(favoriteKey(article.id, reader.id)) } },
-        { Put: { TableName: runtime.tableNames.Relations, Item: row(favoritedKey(reader.id, article.id)) } },
+        { Put: { TableName: runtime().tableNames.Relations, Item: row(favoriteKey(article.id, reader.id)) } },
+        {
+          Put: { TableName: runtime().tableNames.Relations, Item: row(favoritedKey(reader.id, article.id)) },
+        },
         {
           Update: {
-            TableName: runtime.tableNames.Articles,
+            TableName: runtime().tableNames.Articles,
             Key: { pk: article.pk },
             UpdateExpression: 'ADD favoritesCount :one',
             ExpressionAttributeValues: { ':one': 1 },
@@ -142,10 +103,16 @@ async function follow(follower: User, followee: User): Promise<void> {
     new TransactWriteCommand({
       TransactItems: [
         {
-          Put: { TableName: runtime.tableNames.Relations, Item: row(followingKey(follower.id, followee.id)) },
+          Put: {
+            TableName: runtime().tableNames.Relations,
+            Item: row(followingKey(follower.id, followee.id)),
+          },
         },
         {
-          Put: { TableName: runtime.tableNames.Relations, Item: row(followersKey(followee.id, follower.id)) },
+          Put: {
+            TableName: runtime().tableNames.Relations,
+            Item: row(followersKey(followee.id, follower.id)),
+          },
         },
       ],
     }),
@@ -160,7 +127,7 @@ async function addToFeed(reader: User, article: ArticleRecord): Promise<void> {
     authorId: article.authorId,
     createdAt: article.createdAt,
   };
-  await db.send(new PutCommand({ TableName: runtime.tableNames.Relations, Item: entry }));
+  await db.send(new PutCommand({ TableName: runtime().tableNames.Relations, Item: entry }));
 }
 
 const slugs = (response: { body: { articles: { slug: string }[] } }) =>
@@ -393,7 +360,7 @@ describe('round trips', () => {
   function countingReads() {
     const counts = { dynamoDb: 0, search: 0 };
     const client = DynamoDBDocumentClient.from(
-      new DynamoDBClient({ ...localAwsConfig, endpoint: runtime.dynamoDbEndpoint }),
+      new DynamoDBClient({ ...localAwsConfig, endpoint: runtime().dynamoDbEndpoint }),
     );
     client.middlewareStack.add(
       (next) => async (args) => {
@@ -418,7 +385,7 @@ describe('round trips', () => {
         rebuild: (batches) => search.rebuild(batches),
       };
     };
-    const names = runtime.tableNames;
+    const names = runtime().tableNames;
     const reads = new ArticleReads({
       users: new UsersRepository(client, names.Users),
       articles: new ArticlesRepository(client, names.Articles),

@@ -1,22 +1,8 @@
 /** Article writes over real HTTP: gateway → authorizer → express workflow → DynamoDB Local. */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import {
-  type ApiClient,
-  apiClient,
-  registerUser,
-  startTestRuntime,
-  type TestRuntime,
-  uniqueName,
-} from '../support/runtime.ts';
+import { describe, expect, it } from '@jest/globals';
+import { registerUser, uniqueName, useTestRuntime } from '../support/runtime.ts';
 
-let runtime: TestRuntime;
-let api: ApiClient;
-
-beforeAll(async () => {
-  runtime = await startTestRuntime();
-  api = apiClient(runtime.url);
-});
-afterAll(() => runtime.stop());
+const { api } = useTestRuntime();
 
 const NOT_FOUND = { errors: { article: ['not found'] } };
 const FORBIDDEN = { errors: { article: ['forbidden'] } };

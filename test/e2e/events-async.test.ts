@@ -2,23 +2,11 @@
  * --async-events over HTTP: writes answer before their stream events are processed, as in
  * production, and the feed catches up a moment later.
  */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import {
-  type ApiClient,
-  apiClient,
-  registerUser,
-  startTestRuntime,
-  type TestRuntime,
-} from '../support/runtime.ts';
+import { describe, expect, it } from '@jest/globals';
+import { registerUser, useTestRuntime } from '../support/runtime.ts';
 
 describe('--async-events: writes answer first, events follow', () => {
-  let runtime: TestRuntime;
-  let api: ApiClient;
-  beforeAll(async () => {
-    runtime = await startTestRuntime({ asyncEvents: true });
-    api = apiClient(runtime.url);
-  });
-  afterAll(() => runtime.stop());
+  const { api } = useTestRuntime({ asyncEvents: true });
 
   it("brings a followed author's new article into the feed shortly after the write", async () => {
     const [reader, celeb] = [await registerUser(api, 'reader'), await registerUser(api, 'celeb')];

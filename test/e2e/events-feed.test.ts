@@ -3,23 +3,11 @@
  * caused were processed, so the very next request sees the feed the event workflows wrote. (The
  * --async-events mode: events-async.test.ts; the handler modules bind one runtime per process.)
  */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import {
-  type ApiClient,
-  apiClient,
-  registerUser,
-  startTestRuntime,
-  type TestRuntime,
-} from '../support/runtime.ts';
+import { describe, expect, it } from '@jest/globals';
+import { registerUser, useTestRuntime } from '../support/runtime.ts';
 
 describe('default mode: events settle before a write answers', () => {
-  let runtime: TestRuntime;
-  let api: ApiClient;
-  beforeAll(async () => {
-    runtime = await startTestRuntime();
-    api = apiClient(runtime.url);
-  });
-  afterAll(() => runtime.stop());
+  const { api } = useTestRuntime();
 
   it("shows a followed author's new article in the very next feed request, and drops it after unfollow and delete", async () => {
     const [reader, celeb] = [await registerUser(api, 'reader'), await registerUser(api, 'celeb')];

@@ -1,22 +1,8 @@
 /** Profiles and follows over real HTTP: gateway → authorizer → workflow / Lambda → DynamoDB Local. */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import {
-  type ApiClient,
-  apiClient,
-  registerUser,
-  startTestRuntime,
-  type TestRuntime,
-  uniqueName,
-} from '../support/runtime.ts';
+import { describe, expect, it } from '@jest/globals';
+import { registerUser, uniqueName, useTestRuntime } from '../support/runtime.ts';
 
-let runtime: TestRuntime;
-let api: ApiClient;
-
-beforeAll(async () => {
-  runtime = await startTestRuntime();
-  api = apiClient(runtime.url);
-});
-afterAll(() => runtime.stop());
+const { api } = useTestRuntime();
 
 const profile = (username: string, following: boolean) => ({
   profile: { username, bio: null, image: null, following },

@@ -1,22 +1,8 @@
 /** The user/auth slice over real HTTP: gateway → authorizer → workflow / Lambda → DynamoDB Local. */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import {
-  type ApiClient,
-  apiClient,
-  registerUser,
-  startTestRuntime,
-  type TestRuntime,
-  uniqueName,
-} from '../support/runtime.ts';
+import { describe, expect, it } from '@jest/globals';
+import { registerUser, uniqueName, useTestRuntime } from '../support/runtime.ts';
 
-let runtime: TestRuntime;
-let api: ApiClient;
-
-beforeAll(async () => {
-  runtime = await startTestRuntime();
-  api = apiClient(runtime.url);
-});
-afterAll(() => runtime.stop());
+const { runtime, api } = useTestRuntime();
 
 describe('POST /api/users', () => {
   it('registers a user with 201 and a token that authenticates GET /api/user', async () => {
@@ -216,7 +202,7 @@ describe('PUT /api/user', () => {
 
 describe('the gateway', () => {
   it('answers CORS preflight requests', async () => {
-    const response = await fetch(`${runtime.url}/api/articles`, {
+    const response = await fetch(`${runtime().url}/api/articles`, {
       method: 'OPTIONS',
       headers: { Origin: 'http://localhost:4200', 'Access-Control-Request-Method': 'POST' },
     });
@@ -236,7 +222,7 @@ describe('the gateway', () => {
   it('logs one line per request with the workflow execution name', async () => {
     await registerUser(api);
     expect(
-      runtime.logLines.some((line) => /^POST \/api\/users 201 \d+ms register-user:\S+$/.test(line)),
+      runtime().logLines.some((line) => /^POST \/api\/users 201 \d+ms register-user:\S+$/.test(line)),
     ).toBe(true);
   });
 });

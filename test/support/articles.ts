@@ -16,16 +16,12 @@ import { uniqueName } from './runtime.ts';
 export const tableClient = (runtime: Runtime): DynamoDBDocumentClient =>
   DynamoDBDocumentClient.from(new DynamoDBClient({ ...localAwsConfig, endpoint: runtime.dynamoDbEndpoint }));
 
-/** Writes an article and its slug marker, as create-article does. */
-export async function seedArticle(
-  db: DynamoDBDocumentClient,
-  runtime: Runtime,
-  authorId: string,
-): Promise<ArticleRecord> {
-  const id = randomUUID();
-  const slug = uniqueName('seeded-');
-  const now = new Date().toISOString();
-  const article: ArticleRecord = {
+/** An article record as create-article stores it, with test defaults that `overrides` replace. */
+export function articleRecord(authorId: string, overrides: Partial<ArticleRecord> = {}): ArticleRecord {
+  const id = overrides.id ?? randomUUID();
+  const slug = overrides.slug ?? uniqueName('seeded-');
+  const createdAt = overrides.createdAt ?? new Date().toISOString();
+  return {
     pk: articleKey(id),
     id,
     slug,
@@ -34,12 +30,23 @@ export async function seedArticle(
     body: 'seeded',
     tagList: [],
     authorId,
-    createdAt: now,
-    updatedAt: now,
+    createdAt,
+    updatedAt: createdAt,
     favoritesCount: 0,
     commentSeq: 0,
+    ...overrides,
   };
-  const marker: SlugRecord = { pk: slugKey(slug), articleId: id };
+}
+
+/** Writes an article and its slug marker, as create-article does. */
+export async function seedArticle(
+  db: DynamoDBDocumentClient,
+  runtime: Runtime,
+  authorId: string,
+  overrides: Partial<ArticleRecord> = {},
+): Promise<ArticleRecord> {
+  const article = articleRecord(authorId, overrides);
+  const marker: SlugRecord = { pk: slugKey(article.slug), articleId: article.id };
   await db.send(
     new TransactWriteCommand({
       TransactItems: [

@@ -4,18 +4,16 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { BatchWriteItemCommandInput, BatchWriteItemCommandOutput } from '@aws-sdk/client-dynamodb';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { articleKey, followersKey, followingKey } from '../../lambdas/shared/keys.ts';
+import { BatchWriteCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { feedKey, followersKey, followingKey } from '../../lambdas/shared/keys.ts';
 import type { ArticleRecord, FollowRecord } from '../../lambdas/shared/records.ts';
-import { localAwsConfig } from '../../local/dynamodb-local.ts';
 import type { Runtime } from '../../local/runtime.ts';
+import { articleRecord, tableClient } from './articles.ts';
 
 type Item = Record<string, unknown>;
 
 export function eventTables(runtime: Runtime) {
-  const client = new DynamoDBClient({ ...localAwsConfig, endpoint: runtime.dynamoDbEndpoint });
-  const db = DynamoDBDocumentClient.from(client);
+  const db = tableClient(runtime);
   const names = runtime.tableNames;
 
   /** Every item of a Relations partition, in sort-key order. */
@@ -60,22 +58,7 @@ export function eventTables(runtime: Runtime) {
       createdAt: string,
       overrides: Partial<ArticleRecord> = {},
     ): Promise<ArticleRecord> {
-      const id = randomUUID();
-      const article: ArticleRecord = {
-        pk: articleKey(id),
-        id,
-        slug: `article-${id}`,
-        title: `Article ${id}`,
-        description: 'description',
-        body: 'body',
-        tagList: ['events'],
-        authorId,
-        createdAt,
-        updatedAt: createdAt,
-        favoritesCount: 0,
-        commentSeq: 0,
-        ...overrides,
-      };
+      const article = articleRecord(authorId, { tagList: ['events'], createdAt, ...overrides });
       await db.send(new PutCommand({ TableName: names.Articles, Item: article }));
       return article;
     },
@@ -147,3 +130,14 @@ export function recordStarts(runtime: Runtime): { readonly started: { workflow: 
   };
   return { started };
 }
+
+/** A fixed, readable creation time: minute n of 2024-01-01. */
+export const minute = (n: number): string => new Date(Date.UTC(2024, 0, 1, 0, n)).toISOString();
+
+/** The feed entry an article gives a reader, as the event workflows must store it. */
+export const feedEntry = (readerId: string, article: ArticleRecord) => ({
+  ...feedKey(readerId, article.createdAt, article.id),
+  articleId: article.id,
+  authorId: article.authorId,
+  createdAt: article.createdAt,
+});

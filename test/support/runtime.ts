@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from '@jest/globals';
 import { type Runtime, startRuntime } from '../../local/runtime.ts';
 
 export interface TestRuntime extends Runtime {
@@ -36,9 +37,10 @@ export interface ApiResponse<Body = any> {
 }
 
 /** A small client for the API of a runtime: JSON in, JSON out, `Authorization: Token …`. */
-export function apiClient(baseUrl: string) {
+export function apiClient(baseUrl: string | (() => string)) {
+  const base = typeof baseUrl === 'string' ? () => baseUrl : baseUrl;
   const call = async (method: string, path: string, body?: unknown, token?: string): Promise<ApiResponse> => {
-    const response = await fetch(`${baseUrl}${path}`, {
+    const response = await fetch(`${base()}${path}`, {
       method,
       headers: {
         ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
@@ -59,6 +61,23 @@ export function apiClient(baseUrl: string) {
 }
 
 export type ApiClient = ReturnType<typeof apiClient>;
+
+/**
+ * The runtime of a test file (or describe block): started before its tests, stopped after them.
+ * `api` reaches it once it is up.
+ */
+export function useTestRuntime(options: { asyncEvents?: boolean } = {}) {
+  let started: TestRuntime | undefined;
+  beforeAll(async () => {
+    started = await startTestRuntime(options);
+  });
+  afterAll(() => started?.stop());
+  const runtime = (): TestRuntime => {
+    if (!started) throw new Error('the test runtime is not started yet (use it inside a test or hook)');
+    return started;
+  };
+  return { runtime, api: apiClient(() => runtime().url) };
+}
 
 let counter = 0;
 /** A unique name for this run, so tests never collide with each other. */

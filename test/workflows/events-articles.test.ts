@@ -13,13 +13,12 @@ import {
   commentKey,
   favoritedKey,
   favoriteKey,
-  feedKey,
   followersKey,
   partitionOf,
 } from '../../lambdas/shared/keys.ts';
 import type { ArticleRecord } from '../../lambdas/shared/records.ts';
 import { articleSearch } from '../../lambdas/shared/search/configured.ts';
-import { countBatchWrites, eventTables, recordStarts } from '../support/events.ts';
+import { countBatchWrites, eventTables, feedEntry, minute, recordStarts } from '../support/events.ts';
 import { startTestRuntime, type TestRuntime } from '../support/runtime.ts';
 
 let runtime: TestRuntime;
@@ -38,15 +37,6 @@ afterAll(async () => {
 
 /** JSON, as the workflow runner takes it. */
 type Json = Parameters<TestRuntime['workflows']['startSync']>[1];
-
-const minute = (n: number) => new Date(Date.UTC(2024, 0, 1, 0, n)).toISOString();
-
-const entry = (readerId: string, article: ArticleRecord) => ({
-  ...feedKey(readerId, article.createdAt, article.id),
-  articleId: article.id,
-  authorId: article.authorId,
-  createdAt: article.createdAt,
-});
 
 const feedOf = (readerId: string) => tables.partition(partitionOf.feed(readerId));
 
@@ -78,7 +68,7 @@ describe('a new article, delivered from the stream', () => {
     const tag = `t${randomUUID()}`;
     const article = await tables.putArticle(author, minute(1), { tagList: [tag] });
     await runtime.events.settle();
-    for (const follower of followers) expect(await feedOf(follower)).toEqual([entry(follower, article)]);
+    for (const follower of followers) expect(await feedOf(follower)).toEqual([feedEntry(follower, article)]);
     expect(await feedOf(author)).toEqual([]);
     expect(await searchIds(tag)).toEqual([article.id]);
   });
@@ -112,7 +102,7 @@ describe('an updated article, delivered from the stream', () => {
     await runtime.events.settle();
     expect(await searchIds(oldTag)).toEqual([]);
     expect(await searchIds(newTag)).toEqual([article.id]);
-    expect(await feedOf(follower ?? '')).toEqual([entry(follower ?? '', article)]);
+    expect(await feedOf(follower ?? '')).toEqual([feedEntry(follower ?? '', article)]);
   });
 });
 
@@ -154,7 +144,7 @@ describe('a deleted article, delivered from the stream', () => {
         kept.id,
       ]);
     }
-    for (const follower of followers) expect(await feedOf(follower)).toEqual([entry(follower, kept)]);
+    for (const follower of followers) expect(await feedOf(follower)).toEqual([feedEntry(follower, kept)]);
     expect(await tables.partition(partitionOf.favorites(kept.id))).toHaveLength(2);
     expect(await tables.partition(partitionOf.comments(kept.id))).toHaveLength(1);
     expect(await searchIds(tag)).toEqual([kept.id]);
@@ -206,7 +196,8 @@ describe('article-events, started with a hand-made Pipe batch', () => {
       const result = await runtime.workflows.startSync('article-events', [pipeRecord('INSERT', article, 1)]);
       expect(result.status).toBe('SUCCEEDED');
       await runtime.workflows.idle();
-      for (const follower of followers) expect(await feedOf(follower)).toEqual([entry(follower, article)]);
+      for (const follower of followers)
+        expect(await feedOf(follower)).toEqual([feedEntry(follower, article)]);
     }
   });
 
@@ -261,11 +252,11 @@ describe('the fan-out', () => {
         followers.map((follower) => partitionOf.feed(follower)).sort(),
       );
       expect(entries).toEqual(
-        expect.arrayContaining(followers.slice(0, 50).map((follower) => entry(follower, article))),
+        expect.arrayContaining(followers.slice(0, 50).map((follower) => feedEntry(follower, article))),
       );
       expect(new Set(entries.map((row) => JSON.stringify(row))).size).toBe(3000);
       for (const row of entries)
-        expect(row).toEqual(entry(String(row.pk).slice(partitionOf.feed('').length), article));
+        expect(row).toEqual(feedEntry(String(row.pk).slice(partitionOf.feed('').length), article));
     } finally {
       counter.remove();
     }
@@ -281,7 +272,8 @@ describe('the fan-out', () => {
       await runtime.events.settle();
       // 25 requests, 10 accepted per call: 3 calls (after waits of 1 and 2 seconds).
       expect(counter.calls()).toBe(3);
-      for (const follower of followers) expect(await feedOf(follower)).toEqual([entry(follower, article)]);
+      for (const follower of followers)
+        expect(await feedOf(follower)).toEqual([feedEntry(follower, article)]);
     } finally {
       counter.remove();
     }

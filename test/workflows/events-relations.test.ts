@@ -16,7 +16,7 @@ import {
   partitionOf,
 } from '../../lambdas/shared/keys.ts';
 import type { ArticleRecord } from '../../lambdas/shared/records.ts';
-import { eventTables, recordStarts } from '../support/events.ts';
+import { eventTables, feedEntry, minute, recordStarts } from '../support/events.ts';
 import { startTestRuntime, type TestRuntime } from '../support/runtime.ts';
 
 let runtime: TestRuntime;
@@ -33,21 +33,11 @@ afterAll(async () => {
   await runtime.stop();
 });
 
-const minute = (n: number) => new Date(Date.UTC(2024, 0, 1, 0, n)).toISOString();
-
 async function articlesBy(authorId: string, count: number): Promise<ArticleRecord[]> {
   const articles: ArticleRecord[] = [];
   for (let n = 0; n < count; n++) articles.push(await tables.putArticle(authorId, minute(n)));
   return articles;
 }
-
-/** The feed entries an article gives a reader, as the workflows must store them. */
-const entry = (readerId: string, article: ArticleRecord) => ({
-  ...feedKey(readerId, article.createdAt, article.id),
-  articleId: article.id,
-  authorId: article.authorId,
-  createdAt: article.createdAt,
-});
 
 const feedOf = (readerId: string) => tables.partition(partitionOf.feed(readerId));
 
@@ -67,7 +57,7 @@ describe('a follow, delivered from the stream', () => {
     await tables.follow(reader, author);
     await runtime.events.settle();
     const latest = articles.slice(-20);
-    expect(await feedOf(reader)).toEqual(latest.map((article) => entry(reader, article)));
+    expect(await feedOf(reader)).toEqual(latest.map((article) => feedEntry(reader, article)));
     expect(await feedOf(author)).toEqual([]);
   });
 
@@ -90,7 +80,7 @@ describe('an unfollow, delivered from the stream', () => {
 
     await unfollow(reader, gone);
     await runtime.events.settle();
-    const expected = keptArticles.map((article) => entry(reader, article));
+    const expected = keptArticles.map((article) => feedEntry(reader, article));
     expect(await feedOf(reader)).toEqual(expected);
     expect(goneArticles).toHaveLength(3);
   });
@@ -103,12 +93,15 @@ describe('an unfollow, delivered from the stream', () => {
       authorId: author,
     }));
     const otherArticles = await articlesBy(other, 3);
-    await tables.putRelations([...authorEntries, ...otherArticles.map((article) => entry(reader, article))]);
+    await tables.putRelations([
+      ...authorEntries,
+      ...otherArticles.map((article) => feedEntry(reader, article)),
+    ]);
     await tables.follow(reader, author);
     await runtime.events.settle();
     await unfollow(reader, author);
     await runtime.events.settle();
-    expect(await feedOf(reader)).toEqual(otherArticles.map((article) => entry(reader, article)));
+    expect(await feedOf(reader)).toEqual(otherArticles.map((article) => feedEntry(reader, article)));
   });
 });
 
@@ -173,7 +166,7 @@ describe('relation-events, started with a hand-made Pipe batch', () => {
       const result = await runtime.workflows.startSync('relation-events', batch);
       expect(result.status).toBe('SUCCEEDED');
       await runtime.workflows.idle();
-      expect(await feedOf(reader)).toEqual(articles.map((article) => entry(reader, article)));
+      expect(await feedOf(reader)).toEqual(articles.map((article) => feedEntry(reader, article)));
     }
   });
 
