@@ -7,7 +7,7 @@
 
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import { ArticleReads } from '../../lambdas/shared/article-reads.ts';
 import { ArticlesRepository } from '../../lambdas/shared/articles-repository.ts';
 import { favoritedKey, favoriteKey, feedKey, followersKey, followingKey } from '../../lambdas/shared/keys.ts';
@@ -24,22 +24,16 @@ import { UsersRepository } from '../../lambdas/shared/users-repository.ts';
 import { handler as syncSearchIndex } from '../../lambdas/tasks/sync-search-index.ts';
 import { localAwsConfig } from '../../local/dynamodb-local.ts';
 import type { ListArticlesQuery } from '../../schemas/requests.ts';
-import { seedArticle, tableClient, userIdOf } from '../support/articles.ts';
+import { seedArticle, userIdOf } from '../support/articles.ts';
 import { registerUser, uniqueName, useTestRuntime } from '../support/runtime.ts';
 
-const { runtime, api } = useTestRuntime();
-let db: DynamoDBDocumentClient;
-
-beforeAll(() => {
-  db = tableClient(runtime());
-});
-afterAll(() => db.destroy());
+const { runtime, api, db } = useTestRuntime();
 
 type User = Awaited<ReturnType<typeof registerUser>> & { id: string };
 
 async function newUser(prefix = 'reader'): Promise<User> {
   const user = await registerUser(api, prefix);
-  return { ...user, id: await userIdOf(db, runtime(), user.username) };
+  return { ...user, id: await userIdOf(db(), runtime(), user.username) };
 }
 
 let clock = Date.now();
@@ -52,7 +46,7 @@ const nextTimestamp = (): string => {
 /** Writes an article and its slug marker as create-article does, and indexes it as the event workflow does. */
 async function createArticle(author: User, tagList: string[] = []): Promise<ArticleRecord> {
   const title = uniqueName('Read test ');
-  const article = await seedArticle(db, runtime(), author.id, {
+  const article = await seedArticle(db(), runtime(), author.id, {
     title,
     slug: title.toLowerCase().replaceAll(' ', '-'),
     description: `About ${title}`,
@@ -71,7 +65,7 @@ async function favorite(reader: User, article: ArticleRecord): Promise<void> {
     articleId: article.id,
     userId: reader.id,
   });
-  await db.send(
+  await db().send(
     new TransactWriteCommand({
       TransactItems: [
         { Put: { TableName: runtime().tableNames.Relations, Item: row(favoriteKey(article.id, reader.id)) } },
@@ -99,7 +93,7 @@ async function follow(follower: User, followee: User): Promise<void> {
     followeeId: followee.id,
     createdAt: nextTimestamp(),
   });
-  await db.send(
+  await db().send(
     new TransactWriteCommand({
       TransactItems: [
         {
@@ -127,7 +121,7 @@ async function addToFeed(reader: User, article: ArticleRecord): Promise<void> {
     authorId: article.authorId,
     createdAt: article.createdAt,
   };
-  await db.send(new PutCommand({ TableName: runtime().tableNames.Relations, Item: entry }));
+  await db().send(new PutCommand({ TableName: runtime().tableNames.Relations, Item: entry }));
 }
 
 const slugs = (response: { body: { articles: { slug: string }[] } }) =>

@@ -5,8 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { commentKey, favoriteKey, followingKey } from '../../lambdas/shared/keys.ts';
 import type { CommentRecord } from '../../lambdas/shared/records.ts';
 import { RelationsRepository } from '../../lambdas/shared/relations-repository.ts';
-import { tableClient } from '../support/articles.ts';
-import { startTestRuntime, type TestRuntime } from '../support/runtime.ts';
+import { startTestRuntime, type TestRuntime, tableClient } from '../support/runtime.ts';
 
 let runtime: TestRuntime;
 let db: DynamoDBDocumentClient;

@@ -4,17 +4,11 @@
  * lambdas/shared/records.ts exactly.
  */
 import { randomUUID } from 'node:crypto';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { articleKey, slugKey, usernameKey } from '../../lambdas/shared/keys.ts';
 import type { ArticleRecord, MarkerRecord, SlugRecord } from '../../lambdas/shared/records.ts';
-import { localAwsConfig } from '../../local/dynamodb-local.ts';
 import type { Runtime } from '../../local/runtime.ts';
 import { uniqueName } from './runtime.ts';
-
-/** A document client on a runtime's DynamoDB; destroy it when done. */
-export const tableClient = (runtime: Runtime): DynamoDBDocumentClient =>
-  DynamoDBDocumentClient.from(new DynamoDBClient({ ...localAwsConfig, endpoint: runtime.dynamoDbEndpoint }));
 
 /** An article record as create-article stores it, with test defaults that `overrides` replace. */
 export function articleRecord(authorId: string, overrides: Partial<ArticleRecord> = {}): ArticleRecord {

@@ -8,7 +8,8 @@ import { BatchWriteCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamo
 import { feedKey, followersKey, followingKey } from '../../lambdas/shared/keys.ts';
 import type { ArticleRecord, FollowRecord } from '../../lambdas/shared/records.ts';
 import type { Runtime } from '../../local/runtime.ts';
-import { articleRecord, tableClient } from './articles.ts';
+import { articleRecord } from './articles.ts';
+import { tableClient } from './runtime.ts';
 
 type Item = Record<string, unknown>;
 

@@ -6,7 +6,10 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll } from '@jest/globals';
+import { localAwsConfig } from '../../local/dynamodb-local.ts';
 import { type Runtime, startRuntime } from '../../local/runtime.ts';
 
 export interface TestRuntime extends Runtime {
@@ -62,21 +65,30 @@ export function apiClient(baseUrl: string | (() => string)) {
 
 export type ApiClient = ReturnType<typeof apiClient>;
 
+/** A document client on a runtime's DynamoDB; destroy it when done. */
+export const tableClient = (runtime: Runtime): DynamoDBDocumentClient =>
+  DynamoDBDocumentClient.from(new DynamoDBClient({ ...localAwsConfig, endpoint: runtime.dynamoDbEndpoint }));
+
 /**
- * The runtime of a test file (or describe block): started before its tests, stopped after them.
- * `api` reaches it once it is up.
+ * The runtime of a test file (or describe block): started before its tests, stopped after them,
+ * with an API client and a document client on its tables. Use them inside tests and hooks.
  */
 export function useTestRuntime(options: { asyncEvents?: boolean } = {}) {
-  let started: TestRuntime | undefined;
+  let started: { runtime: TestRuntime; db: DynamoDBDocumentClient } | undefined;
   beforeAll(async () => {
-    started = await startTestRuntime(options);
+    const runtime = await startTestRuntime(options);
+    started = { runtime, db: tableClient(runtime) };
   });
-  afterAll(() => started?.stop());
-  const runtime = (): TestRuntime => {
+  afterAll(async () => {
+    started?.db.destroy();
+    await started?.runtime.stop();
+  });
+  const current = () => {
     if (!started) throw new Error('the test runtime is not started yet (use it inside a test or hook)');
     return started;
   };
-  return { runtime, api: apiClient(() => runtime().url) };
+  const runtime = (): TestRuntime => current().runtime;
+  return { runtime, db: () => current().db, api: apiClient(() => runtime().url) };
 }
 
 let counter = 0;

@@ -3,28 +3,17 @@
  * aws-local-stepfunctions against DynamoDB Local, every branch, checked against what is stored.
  */
 import { randomUUID } from 'node:crypto';
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { describe, expect, it } from '@jest/globals';
 import { articleKey, favoritedKey, favoriteKey, followingKey, slugKey } from '../../lambdas/shared/keys.ts';
 import type { ArticleRecord, SlugRecord } from '../../lambdas/shared/records.ts';
 import { slugify } from '../../lambdas/shared/slugs.ts';
 import type { SyncExecutionResult } from '../../local/workflows.ts';
 import { MAX_BODY_BYTES } from '../../schemas/requests.ts';
-import { tableClient } from '../support/articles.ts';
-import { startTestRuntime, type TestRuntime, uniqueName } from '../support/runtime.ts';
+import { uniqueName, useTestRuntime } from '../support/runtime.ts';
 import { type Json, registerThroughWorkflow, requestInput } from '../support/workflows.ts';
 
-let runtime: TestRuntime;
-let db: DynamoDBDocumentClient;
-
-beforeAll(async () => {
-  runtime = await startTestRuntime();
-  db = tableClient(runtime);
-});
-afterAll(async () => {
-  db.destroy();
-  await runtime.stop();
-});
+const { runtime, db } = useTestRuntime();
 
 type ArticleWorkflow =
   | 'create-article'
@@ -38,7 +27,7 @@ const run = (
   userId: string,
   { slug, body = null }: { slug?: string; body?: Json } = {},
 ) =>
-  runtime.workflows.startSync(
+  runtime().workflows.startSync(
     workflow,
     requestInput({ userId, path: slug === undefined ? {} : { slug }, body }),
   );
@@ -60,20 +49,20 @@ const failure = (result: SyncExecutionResult) => ({
 
 const articleItem = async (articleId: string) =>
   (
-    await db.send(
-      new GetCommand({ TableName: runtime.tableNames.Articles, Key: { pk: articleKey(articleId) } }),
+    await db().send(
+      new GetCommand({ TableName: runtime().tableNames.Articles, Key: { pk: articleKey(articleId) } }),
     )
   ).Item as ArticleRecord | undefined;
 const slugItem = async (slug: string) =>
-  (await db.send(new GetCommand({ TableName: runtime.tableNames.Articles, Key: { pk: slugKey(slug) } })))
+  (await db().send(new GetCommand({ TableName: runtime().tableNames.Articles, Key: { pk: slugKey(slug) } })))
     .Item as SlugRecord | undefined;
 const relationItem = async (key: { pk: string; sk: string }) =>
-  (await db.send(new GetCommand({ TableName: runtime.tableNames.Relations, Key: key }))).Item;
+  (await db().send(new GetCommand({ TableName: runtime().tableNames.Relations, Key: key }))).Item;
 const articlesByAuthor = async (authorId: string) =>
   (
-    await db.send(
+    await db().send(
       new QueryCommand({
-        TableName: runtime.tableNames.Articles,
+        TableName: runtime().tableNames.Articles,
         IndexName: 'byAuthor',
         KeyConditionExpression: 'authorId = :authorId',
         ExpressionAttributeValues: { ':authorId': authorId },
@@ -81,7 +70,7 @@ const articlesByAuthor = async (authorId: string) =>
     )
   ).Items ?? [];
 
-const newUser = (prefix = 'writer') => registerThroughWorkflow(runtime, db, prefix);
+const newUser = (prefix = 'writer') => registerThroughWorkflow(runtime(), db(), prefix);
 
 const draft = (title: string, extra: Record<string, Json> = {}): Json => ({
   article: { title, description: 'About it', body: 'The text', ...extra },
@@ -385,15 +374,15 @@ describe('update-article', () => {
     const created = await newArticle(author.id);
     // An inconsistent table: the article's own marker points elsewhere, another marker points at it.
     const alias = uniqueName('alias-');
-    await db.send(
+    await db().send(
       new PutCommand({
-        TableName: runtime.tableNames.Articles,
+        TableName: runtime().tableNames.Articles,
         Item: { pk: slugKey(alias), articleId: created.id },
       }),
     );
-    await db.send(
+    await db().send(
       new PutCommand({
-        TableName: runtime.tableNames.Articles,
+        TableName: runtime().tableNames.Articles,
         Item: { pk: slugKey(created.slug), articleId: randomUUID() },
       }),
     );
@@ -439,9 +428,9 @@ describe('delete-article', () => {
     const created = await newArticle(author.id);
     // What a concurrent rename leaves behind for a delete that read the old marker.
     const stale = uniqueName('stale-');
-    await db.send(
+    await db().send(
       new PutCommand({
-        TableName: runtime.tableNames.Articles,
+        TableName: runtime().tableNames.Articles,
         Item: { pk: slugKey(stale), articleId: created.id },
       }),
     );
@@ -533,9 +522,9 @@ describe('favorite-article and unfavorite-article', () => {
     const author = await newUser();
     const reader = await newUser('reader');
     const created = await newArticle(author.id);
-    await db.send(
+    await db().send(
       new PutCommand({
-        TableName: runtime.tableNames.Relations,
+        TableName: runtime().tableNames.Relations,
         Item: {
           ...followingKey(reader.id, author.id),
           followerId: reader.id,
@@ -571,8 +560,8 @@ describe('favorite-article and unfavorite-article', () => {
     const slug = uniqueName('dangling-');
     const articleId = randomUUID();
     // A marker whose article was deleted by a transaction racing this one.
-    await db.send(
-      new PutCommand({ TableName: runtime.tableNames.Articles, Item: { pk: slugKey(slug), articleId } }),
+    await db().send(
+      new PutCommand({ TableName: runtime().tableNames.Articles, Item: { pk: slugKey(slug), articleId } }),
     );
     expect(failure(await run('favorite-article', reader.id, { slug })).error).toBe('NotFound');
     expect(failure(await run('unfavorite-article', reader.id, { slug })).error).toBe('NotFound');

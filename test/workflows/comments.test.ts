@@ -3,46 +3,35 @@
  * Local, every branch, checked against what is stored.
  */
 import { randomUUID } from 'node:crypto';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { articleKey, commentKey, partitionOf, slugKey } from '../../lambdas/shared/keys.ts';
 import type { ArticleRecord, CommentRecord } from '../../lambdas/shared/records.ts';
-import { seedArticle, tableClient } from '../support/articles.ts';
-import { startTestRuntime, type TestRuntime, uniqueName } from '../support/runtime.ts';
+import { seedArticle } from '../support/articles.ts';
+import { type TestRuntime, uniqueName, useTestRuntime } from '../support/runtime.ts';
 import { registerThroughWorkflow, requestInput } from '../support/workflows.ts';
 
 type ExecutionInput = Parameters<TestRuntime['workflows']['startSync']>[1];
 
-let runtime: TestRuntime;
-let db: DynamoDBDocumentClient;
+const { runtime, db } = useTestRuntime();
 
-beforeAll(async () => {
-  runtime = await startTestRuntime();
-  db = tableClient(runtime);
-});
-afterAll(async () => {
-  db.destroy();
-  await runtime.stop();
-});
-
-const registered = () => registerThroughWorkflow(runtime, db, 'cm');
+const registered = () => registerThroughWorkflow(runtime(), db(), 'cm');
 
 const addComment = (callerId: string, slug: string, body: ExecutionInput) =>
-  runtime.workflows.startSync('add-comment', requestInput({ userId: callerId, path: { slug }, body }));
+  runtime().workflows.startSync('add-comment', requestInput({ userId: callerId, path: { slug }, body }));
 
 const deleteComment = (callerId: string, slug: string, id: string) =>
-  runtime.workflows.startSync('delete-comment', requestInput({ userId: callerId, path: { slug, id } }));
+  runtime().workflows.startSync('delete-comment', requestInput({ userId: callerId, path: { slug, id } }));
 
 const storedArticle = async (id: string) =>
-  (await db.send(new GetCommand({ TableName: runtime.tableNames.Articles, Key: { pk: articleKey(id) } })))
+  (await db().send(new GetCommand({ TableName: runtime().tableNames.Articles, Key: { pk: articleKey(id) } })))
     .Item as ArticleRecord | undefined;
 
 const storedComments = async (articleId: string) =>
   ((
-    await db.send(
+    await db().send(
       new QueryCommand({
-        TableName: runtime.tableNames.Relations,
+        TableName: runtime().tableNames.Relations,
         KeyConditionExpression: 'pk = :pk',
         ExpressionAttributeValues: { ':pk': partitionOf.comments(articleId) },
       }),
@@ -54,7 +43,7 @@ const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 describe('add-comment', () => {
   it('takes id 1 from the counter, stores the comment and answers 201 with it', async () => {
     const author = await registered();
-    const article = await seedArticle(db, runtime, author.id);
+    const article = await seedArticle(db(), runtime(), author.id);
     const result = await addComment(author.id, article.slug, { comment: { body: '  Nice article  ' } });
     expect(result.status).toBe('SUCCEEDED');
     const output = JSON.parse(result.output ?? '');
@@ -86,7 +75,7 @@ describe('add-comment', () => {
 
   it('hands out distinct consecutive ids to concurrent comments', async () => {
     const author = await registered();
-    const article = await seedArticle(db, runtime, author.id);
+    const article = await seedArticle(db(), runtime(), author.id);
     const results = await Promise.all(
       Array.from({ length: 10 }, (_, index) =>
         addComment(author.id, article.slug, { comment: { body: `comment ${index}` } }),
@@ -107,7 +96,7 @@ describe('add-comment', () => {
     [null, { comment: ["can't be blank"] }],
   ])('fails with Validation for %j, without taking an id', async (body, errors) => {
     const author = await registered();
-    const article = await seedArticle(db, runtime, author.id);
+    const article = await seedArticle(db(), runtime(), author.id);
     const result = await addComment(author.id, article.slug, body);
     expect(result).toMatchObject({ status: 'FAILED', error: 'Validation' });
     expect(JSON.parse(result.cause ?? '')).toEqual({ errors });
@@ -124,8 +113,8 @@ describe('add-comment', () => {
 
   it('fails with NotFound when the slug marker outlives its article, creating nothing', async () => {
     const author = await registered();
-    const article = await seedArticle(db, runtime, author.id);
-    await db.send(new DeleteCommand({ TableName: runtime.tableNames.Articles, Key: { pk: article.pk } }));
+    const article = await seedArticle(db(), runtime(), author.id);
+    await db().send(new DeleteCommand({ TableName: runtime().tableNames.Articles, Key: { pk: article.pk } }));
     const result = await addComment(author.id, article.slug, { comment: { body: 'x' } });
     expect(result).toMatchObject({ status: 'FAILED', error: 'NotFound' });
     expect(JSON.parse(result.cause ?? '')).toEqual({ errors: { article: ['not found'] } });
@@ -136,7 +125,7 @@ describe('add-comment', () => {
 
   it('fails with Unauthorized for a caller who is not a user', async () => {
     const author = await registered();
-    const article = await seedArticle(db, runtime, author.id);
+    const article = await seedArticle(db(), runtime(), author.id);
     const result = await addComment(randomUUID(), article.slug, { comment: { body: 'x' } });
     expect(result).toMatchObject({ status: 'FAILED', error: 'Unauthorized' });
     expect(JSON.parse(result.cause ?? '')).toEqual({ errors: { token: ['is invalid'] } });
@@ -145,7 +134,7 @@ describe('add-comment', () => {
 
   it('never overwrites a stored comment: a taken id is an internal failure, not a 2xx', async () => {
     const author = await registered();
-    const article = await seedArticle(db, runtime, author.id);
+    const article = await seedArticle(db(), runtime(), author.id);
     const existing = {
       ...commentKey(article.id, 1),
       id: 1,
@@ -155,7 +144,7 @@ describe('add-comment', () => {
       createdAt: article.createdAt,
       updatedAt: article.createdAt,
     };
-    await db.send(new PutCommand({ TableName: runtime.tableNames.Relations, Item: existing }));
+    await db().send(new PutCommand({ TableName: runtime().tableNames.Relations, Item: existing }));
     const result = await addComment(author.id, article.slug, { comment: { body: 'x' } });
     expect(result).toMatchObject({ status: 'FAILED', error: 'DynamoDb.TransactionCanceledException' });
     expect(await storedComments(article.id)).toEqual([existing]);
@@ -165,7 +154,7 @@ describe('add-comment', () => {
 describe('delete-comment', () => {
   async function commented() {
     const author = await registered();
-    const article = await seedArticle(db, runtime, author.id);
+    const article = await seedArticle(db(), runtime(), author.id);
     const result = await addComment(author.id, article.slug, { comment: { body: 'to delete' } });
     const id = JSON.parse(result.output ?? '').body.comment.id as number;
     return { author, article, id };
@@ -215,7 +204,7 @@ describe('delete-comment', () => {
 
   it('does not reach a comment of another article through its id', async () => {
     const { author, article, id } = await commented();
-    const otherArticle = await seedArticle(db, runtime, author.id);
+    const otherArticle = await seedArticle(db(), runtime(), author.id);
     const result = await deleteComment(author.id, otherArticle.slug, String(id));
     expect(result).toMatchObject({ status: 'FAILED', error: 'NotFound' });
     expect(await storedComments(article.id)).toHaveLength(1);
@@ -235,8 +224,8 @@ describe('delete-comment', () => {
 
   it('fails with NotFound when the slug no longer names the article (renamed or deleted)', async () => {
     const { author, article, id } = await commented();
-    await db.send(
-      new DeleteCommand({ TableName: runtime.tableNames.Articles, Key: { pk: slugKey(article.slug) } }),
+    await db().send(
+      new DeleteCommand({ TableName: runtime().tableNames.Articles, Key: { pk: slugKey(article.slug) } }),
     );
     const result = await deleteComment(author.id, article.slug, String(id));
     expect(result).toMatchObject({ status: 'FAILED', error: 'NotFound' });

@@ -3,33 +3,21 @@
  * Local, every branch, checked against what is stored.
  */
 import { randomUUID } from 'node:crypto';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { followersKey, followingKey, userKey } from '../../lambdas/shared/keys.ts';
-import { tableClient } from '../support/articles.ts';
-import { startTestRuntime, type TestRuntime, uniqueName } from '../support/runtime.ts';
+import { uniqueName, useTestRuntime } from '../support/runtime.ts';
 import { registerThroughWorkflow, requestInput } from '../support/workflows.ts';
 
-let runtime: TestRuntime;
-let db: DynamoDBDocumentClient;
+const { runtime, db } = useTestRuntime();
 
-beforeAll(async () => {
-  runtime = await startTestRuntime();
-  db = tableClient(runtime);
-});
-afterAll(async () => {
-  db.destroy();
-  await runtime.stop();
-});
-
-const registered = () => registerThroughWorkflow(runtime, db, 'fw');
+const registered = () => registerThroughWorkflow(runtime(), db(), 'fw');
 
 const run = (workflow: 'follow-user' | 'unfollow-user', callerId: string, username: string) =>
-  runtime.workflows.startSync(workflow, requestInput({ userId: callerId, path: { username } }));
+  runtime().workflows.startSync(workflow, requestInput({ userId: callerId, path: { username } }));
 
 const relation = async (key: { pk: string; sk: string }) =>
-  (await db.send(new GetCommand({ TableName: runtime.tableNames.Relations, Key: key }))).Item;
+  (await db().send(new GetCommand({ TableName: runtime().tableNames.Relations, Key: key }))).Item;
 
 const profileOutput = (username: string, following: boolean) => ({
   statusCode: 200,
@@ -59,9 +47,9 @@ describe('follow-user', () => {
 
   it('presents the stored bio and image', async () => {
     const [me, them] = [await registered(), await registered()];
-    await db.send(
+    await db().send(
       new UpdateCommand({
-        TableName: runtime.tableNames.Users,
+        TableName: runtime().tableNames.Users,
         Key: { pk: userKey(them.id) },
         UpdateExpression: 'SET bio = :bio, image = :image',
         ExpressionAttributeValues: { ':bio': 'I write', ':image': 'https://img/x.png' },

@@ -3,35 +3,24 @@
  * Local, every branch, checked against what is stored.
  */
 
-import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { describe, expect, it } from '@jest/globals';
 import { emailKey, userKey, usernameKey } from '../../lambdas/shared/keys.ts';
-import { tableClient } from '../support/articles.ts';
-import { startTestRuntime, type TestRuntime, uniqueName } from '../support/runtime.ts';
+import { uniqueName, useTestRuntime } from '../support/runtime.ts';
 import { registerThroughWorkflow, requestInput } from '../support/workflows.ts';
 
-let runtime: TestRuntime;
-let db: DynamoDBDocumentClient;
-
-beforeAll(async () => {
-  runtime = await startTestRuntime();
-  db = tableClient(runtime);
-});
-afterAll(async () => {
-  db.destroy();
-  await runtime.stop();
-});
+const { runtime, db } = useTestRuntime();
 
 const getUserItem = async (pk: string) =>
-  (await db.send(new GetCommand({ TableName: runtime.tableNames.Users, Key: { pk } }))).Item;
+  (await db().send(new GetCommand({ TableName: runtime().tableNames.Users, Key: { pk } }))).Item;
 
 const register = (user: Record<string, string | null>) =>
-  runtime.workflows.startSync('register-user', requestInput({ body: { user } }));
+  runtime().workflows.startSync('register-user', requestInput({ body: { user } }));
 
 const update = (userId: string, user: Record<string, string | null>) =>
-  runtime.workflows.startSync('update-user', requestInput({ userId, body: { user } }));
+  runtime().workflows.startSync('update-user', requestInput({ userId, body: { user } }));
 
-const registered = () => registerThroughWorkflow(runtime, db);
+const registered = () => registerThroughWorkflow(runtime(), db());
 
 describe('register-user', () => {
   it('writes the user and both markers, and answers 201 with a token', async () => {
@@ -171,9 +160,9 @@ describe('update-user', () => {
   it('answers a marker that points at someone else with a failure, not a half-written update', async () => {
     const user = await registered();
     // Corrupt the email marker so the ConditionCheck of the unchanged email fails.
-    await db.send(
+    await db().send(
       new PutCommand({
-        TableName: runtime.tableNames.Users,
+        TableName: runtime().tableNames.Users,
         Item: { pk: emailKey(user.email), userId: 'x' },
       }),
     );
