@@ -376,6 +376,7 @@ describe('round trips', () => {
         },
         upsert: (document) => search.upsert(document),
         remove: (id) => search.remove(id),
+        documents: () => search.documents(),
         rebuild: (batches) => search.rebuild(batches),
       };
     };

@@ -114,6 +114,30 @@ describe.each(adapters)('ArticleSearch ($name)', ({ create }) => {
     expect(await search.tags()).toEqual(['kept']);
   });
 
+  it('never brings a removed article back: a late upsert (events out of order) is ignored', async () => {
+    const search = create();
+    await search.upsert(doc('a', 1, ['t'], 1));
+    await search.remove('a');
+    await search.upsert(doc('a', 1, ['t'], 5));
+    await search.upsert(doc('b', 2, ['u']));
+    expect(await search.list({ limit: 20, offset: 0 })).toEqual({ ids: ['b'], total: 1 });
+    expect(await search.list({ tag: 't', limit: 20, offset: 0 })).toEqual({ ids: [], total: 0 });
+    expect(await search.tags()).toEqual(['u']);
+  });
+
+  it('reads back every live document, and none that was removed', async () => {
+    const search = create();
+    for (let minute = 0; minute < 30; minute++) await search.upsert(doc(`d${minute}`, minute, ['t']));
+    await search.remove('d7');
+    const ids: string[] = [];
+    for await (const batch of search.documents()) ids.push(...batch.map((document) => document.id));
+    expect(ids.sort()).toEqual(
+      Array.from({ length: 30 }, (_, minute) => `d${minute}`)
+        .filter((id) => id !== 'd7')
+        .sort(),
+    );
+  });
+
   it('rebuilds: afterwards the index holds exactly the given documents', async () => {
     const search = create();
     await search.upsert(doc('stale', 9, ['stale']));

@@ -43,9 +43,12 @@ const mapping = {
       tagList: { type: 'keyword' },
       createdAt: { type: 'date', format: 'strict_date_optional_time' },
       updatedAt: { type: 'date', format: 'strict_date_optional_time' },
+      deleted: { type: 'boolean' },
     },
   },
 };
+
+const liveOnly = { must_not: [{ term: { deleted: true } }] };
 
 const document = {
   id: 'a1',
@@ -71,7 +74,7 @@ describe('OpenSearchArticleSearch', () => {
         {
           index: 'articles',
           body: {
-            query: { bool: { filter: [{ term: { tagList: 'dragons' } }] } },
+            query: { bool: { filter: [{ term: { tagList: 'dragons' } }], ...liveOnly } },
             sort: [{ createdAt: { order: 'desc' } }, { id: { order: 'desc' } }],
             from: 4,
             size: 2,
@@ -83,10 +86,12 @@ describe('OpenSearchArticleSearch', () => {
     ]);
   });
 
-  it('lists every article with match_all when there is no tag', async () => {
+  it('lists every live article when there is no tag', async () => {
     const { client, calls } = fakeClient({ search: () => ({ hits: { total: { value: 0 }, hits: [] } }) });
     await new OpenSearchArticleSearch(client, 'articles').list({ limit: 20, offset: 0 });
-    expect(calls[0]?.[1]).toMatchObject({ body: { query: { match_all: {} }, from: 0, size: 20 } });
+    expect(calls[0]?.[1]).toMatchObject({
+      body: { query: { bool: { filter: [], ...liveOnly } }, from: 0, size: 20 },
+    });
   });
 
   it('keeps from + size within the result window', async () => {
@@ -134,6 +139,7 @@ describe('OpenSearchArticleSearch', () => {
           index: 'articles',
           body: {
             size: 0,
+            query: { bool: { filter: [], ...liveOnly } },
             aggs: {
               tags: {
                 terms: { field: 'tagList', size: 10000, order: [{ _count: 'desc' }, { _key: 'asc' }] },
@@ -194,14 +200,42 @@ describe('OpenSearchArticleSearch', () => {
     );
   });
 
-  it('removes with a refresh and ignores a missing document', async () => {
-    const { client, calls } = fakeClient({
-      delete: () => {
-        throw responseError(404, 'not_found');
-      },
-    });
+  it('removes by writing a tombstone with the highest version, which no later upsert replaces', async () => {
+    const { client, calls } = fakeClient({ 'indices.exists': () => true });
     await new OpenSearchArticleSearch(client, 'articles').remove('a1');
-    expect(calls).toEqual([['delete', { index: 'articles', id: 'a1', refresh: 'wait_for' }]]);
+    expect(calls).toEqual([
+      ['indices.exists', { index: 'articles' }],
+      [
+        'index',
+        {
+          index: 'articles',
+          id: 'a1',
+          body: { id: 'a1', deleted: true },
+          version: Number.MAX_SAFE_INTEGER,
+          version_type: 'external_gte',
+          refresh: 'wait_for',
+        },
+      ],
+    ]);
+  });
+
+  it('reads every live document in pages sorted by id, continuing with search_after', async () => {
+    const page = (ids: string[]) => ({
+      hits: { hits: ids.map((id) => ({ _id: id, _source: { ...document, id }, sort: [id] })) },
+    });
+    const replies = [
+      page(Array.from({ length: 1000 }, (_, i) => `a${String(i).padStart(4, '0')}`)),
+      page(['b']),
+    ];
+    const { client, calls } = fakeClient({ search: () => replies.shift() });
+    const pages: string[][] = [];
+    for await (const batch of new OpenSearchArticleSearch(client, 'articles').documents()) {
+      pages.push(batch.map((doc) => doc.id));
+    }
+    expect(pages.map((ids) => ids.length)).toEqual([1000, 1]);
+    expect(calls[1]?.[1]).toMatchObject({
+      body: { query: { bool: liveOnly }, sort: [{ id: { order: 'asc' } }], search_after: ['a0999'] },
+    });
   });
 
   it('rebuilds into a new index, then swaps the alias and drops the old index atomically', async () => {

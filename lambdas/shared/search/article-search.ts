@@ -29,13 +29,21 @@ export interface ArticlePage {
 }
 
 export interface ArticleSearch {
-  /** Indexes or replaces an article; ignored when the indexed copy has a later `updatedAt`. */
+  /**
+   * Indexes or replaces an article; ignored when the indexed copy has a later `updatedAt` or the
+   * article was removed (events arrive out of order: a late upsert must not bring it back).
+   */
   upsert(document: SearchDocument): Promise<void>;
-  /** Removes an article; removing one that is not indexed is harmless. */
+  /**
+   * Removes an article for good: a tombstone outranks every later upsert of that id (article ids
+   * are never reused). Removing one that is not indexed is harmless.
+   */
   remove(articleId: string): Promise<void>;
   list(query: ListQuery): Promise<ArticlePage>;
   /** Distinct tags, most used first, ties alphabetical; at most MAX_TAGS. */
   tags(): Promise<string[]>;
+  /** Every live document (tombstones left out), in pages, in no particular order: for verification. */
+  documents(): AsyncIterable<readonly SearchDocument[]>;
   /** Replaces the whole index with these documents (readers see the old index until the switch). */
   rebuild(batches: AsyncIterable<readonly SearchDocument[]>): Promise<number>;
 }

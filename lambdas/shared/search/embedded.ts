@@ -12,31 +12,37 @@ import {
   type SearchDocument,
 } from './article-search.ts';
 
+const PAGE_SIZE = 500;
+
 export class EmbeddedArticleSearch implements ArticleSearch {
-  private documents = new Map<string, SearchDocument>();
+  private documentsById = new Map<string, SearchDocument>();
+  /** Ids of removed articles: a late upsert of one of them is ignored. */
+  private tombstones = new Set<string>();
   /** The documents newest first, computed on the first read after a write. */
   private sorted: SearchDocument[] | undefined;
 
   async upsert(document: SearchDocument): Promise<void> {
-    const indexed = this.documents.get(document.id);
+    if (this.tombstones.has(document.id)) return;
+    const indexed = this.documentsById.get(document.id);
     if (indexed && indexed.updatedAt > document.updatedAt) return;
-    this.documents.set(document.id, { ...document, tagList: [...document.tagList] });
+    this.documentsById.set(document.id, { ...document, tagList: [...document.tagList] });
     this.sorted = undefined;
   }
 
   async remove(articleId: string): Promise<void> {
-    if (this.documents.delete(articleId)) this.sorted = undefined;
+    this.tombstones.add(articleId);
+    if (this.documentsById.delete(articleId)) this.sorted = undefined;
   }
 
   async list({ tag, limit, offset }: ListQuery): Promise<ArticlePage> {
-    this.sorted ??= [...this.documents.values()].sort(newestFirst);
+    this.sorted ??= [...this.documentsById.values()].sort(newestFirst);
     const matches = tag === undefined ? this.sorted : this.sorted.filter((doc) => doc.tagList.includes(tag));
     return { ids: matches.slice(offset, offset + limit).map((doc) => doc.id), total: matches.length };
   }
 
   async tags(): Promise<string[]> {
     const counts = new Map<string, number>();
-    for (const document of this.documents.values()) {
+    for (const document of this.documentsById.values()) {
       for (const tag of document.tagList) counts.set(tag, (counts.get(tag) ?? 0) + 1);
     }
     return [...counts]
@@ -45,12 +51,23 @@ export class EmbeddedArticleSearch implements ArticleSearch {
       .map(([tag]) => tag);
   }
 
+  async *documents(): AsyncIterable<readonly SearchDocument[]> {
+    const all = [...this.documentsById.values()];
+    for (let start = 0; start < all.length; start += PAGE_SIZE) yield all.slice(start, start + PAGE_SIZE);
+  }
+
+  /** Replaces the documents; tombstones stay, so an upsert racing the rebuild cannot resurrect. */
   async rebuild(batches: AsyncIterable<readonly SearchDocument[]>): Promise<number> {
-    const rebuilt = new EmbeddedArticleSearch();
-    for await (const batch of batches) for (const document of batch) await rebuilt.upsert(document);
-    this.documents = rebuilt.documents;
+    const rebuilt = new Map<string, SearchDocument>();
+    for await (const batch of batches) {
+      for (const document of batch) {
+        if (!this.tombstones.has(document.id))
+          rebuilt.set(document.id, { ...document, tagList: [...document.tagList] });
+      }
+    }
+    this.documentsById = rebuilt;
     this.sorted = undefined;
-    return this.documents.size;
+    return rebuilt.size;
   }
 }
 

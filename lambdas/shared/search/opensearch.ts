@@ -5,6 +5,12 @@
  *
  * Writes wait for a refresh (`refresh: wait_for`): when the event workflow that wrote a document
  * finishes, lists and tags already show it.
+ *
+ * Events arrive out of order, so every write is versioned externally: an upsert carries its
+ * article's `updatedAt` (strictly increasing per article), and a removal writes a tombstone document
+ * with the highest version, which no upsert can replace. A real delete would not do: OpenSearch
+ * forgets a deleted document's version after `index.gc_deletes` (60 s), after which a late upsert
+ * would bring the article back. Every read filters tombstones out; a rebuild drops them.
  */
 import type { API, Client } from '@opensearch-project/opensearch';
 import {
@@ -30,16 +36,30 @@ const indexDefinition = {
       tagList: { type: 'keyword' },
       createdAt: { type: 'date', format: 'strict_date_optional_time' },
       updatedAt: { type: 'date', format: 'strict_date_optional_time' },
+      deleted: { type: 'boolean' },
     },
   },
 } as const;
+
+/** Outranks the version of every upsert (epoch milliseconds of `updatedAt`). */
+const TOMBSTONE_VERSION = Number.MAX_SAFE_INTEGER;
+
+const notRemoved = { term: { deleted: true } };
+
+/** Live documents, with a tag when given. */
+const liveDocuments = (tag?: string) => ({
+  bool: { filter: tag === undefined ? [] : [{ term: { tagList: tag } }], must_not: [notRemoved] },
+});
+
+/** Documents per request when reading them all. */
+const DOCUMENTS_PAGE_SIZE = 1_000;
 
 /** The search body of a list page: newest first, ids only, exact total. */
 function listQuery({ tag, limit, offset }: ListQuery): API.Search_RequestBody {
   // Pages past the result window cannot be fetched with from/size; they come back empty.
   const from = Math.min(offset, MAX_RESULT_WINDOW);
   return {
-    query: tag === undefined ? { match_all: {} } : { bool: { filter: [{ term: { tagList: tag } }] } },
+    query: liveDocuments(tag),
     sort: [{ createdAt: { order: 'desc' } }, { id: { order: 'desc' } }],
     from,
     size: Math.max(0, Math.min(limit, MAX_RESULT_WINDOW - from)),
@@ -51,6 +71,7 @@ function listQuery({ tag, limit, offset }: ListQuery): API.Search_RequestBody {
 // Not typed as Search_RequestBody: the client's generated types lack the `field` of a terms aggregation.
 const tagsQuery = {
   size: 0,
+  query: liveDocuments(),
   aggs: {
     tags: {
       terms: {
@@ -97,11 +118,15 @@ export class OpenSearchArticleSearch implements ArticleSearch {
   }
 
   async remove(articleId: string): Promise<void> {
-    try {
-      await this.client.delete({ index: this.alias, id: articleId, refresh: 'wait_for' });
-    } catch (error) {
-      if (statusOf(error) !== 404) throw error;
-    }
+    await this.ensureIndex();
+    await this.client.index({
+      index: this.alias,
+      id: articleId,
+      body: { id: articleId, deleted: true },
+      version: TOMBSTONE_VERSION,
+      version_type: 'external_gte',
+      refresh: 'wait_for',
+    });
   }
 
   async list(query: ListQuery): Promise<ArticlePage> {
@@ -126,6 +151,32 @@ export class OpenSearchArticleSearch implements ArticleSearch {
     } catch (error) {
       if (errorType(error) === 'index_not_found_exception') return [];
       throw error;
+    }
+  }
+
+  async *documents(): AsyncIterable<readonly SearchDocument[]> {
+    let after: unknown[] | undefined;
+    for (;;) {
+      let hits: { _source?: unknown; sort?: unknown[] }[];
+      try {
+        const { body } = await this.client.search({
+          index: this.alias,
+          body: {
+            query: liveDocuments(),
+            sort: [{ id: { order: 'asc' } }],
+            size: DOCUMENTS_PAGE_SIZE,
+            ...(after ? { search_after: after as string[] } : {}),
+          },
+        });
+        hits = body.hits.hits;
+      } catch (error) {
+        if (errorType(error) === 'index_not_found_exception') return;
+        throw error;
+      }
+      if (!hits.length) return;
+      yield hits.map((hit) => hit._source as unknown as SearchDocument);
+      after = hits[hits.length - 1]?.sort;
+      if (hits.length < DOCUMENTS_PAGE_SIZE) return;
     }
   }
 
