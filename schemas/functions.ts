@@ -106,6 +106,12 @@ export const functions: readonly FunctionDefinition[] = [
   { name: 'list-tags', kind: 'api', entry: 'lambdas/api/list-tags.ts', tables: {}, search: 'read' },
   { name: 'plan-stream-record', kind: 'task', entry: 'lambdas/tasks/plan-stream-record.ts', tables: {} },
   { name: 'plan-fan-out-writes', kind: 'task', entry: 'lambdas/tasks/plan-fan-out-writes.ts', tables: {} },
+  {
+    name: 'check-feed-entries',
+    kind: 'task',
+    entry: 'lambdas/tasks/check-feed-entries.ts',
+    tables: { Articles: 'read', Relations: 'read' },
+  },
 ];
 
 export function findFunction(name: string): FunctionDefinition {

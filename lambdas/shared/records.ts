@@ -54,7 +54,17 @@ export interface FollowRecord {
   readonly followerId: string;
   readonly followeeId: string;
   readonly createdAt: string;
+  /**
+   * On following# items: the reader's feed holds the followee's articles created at or after this
+   * time. The follow workflow sets it to the createdAt of the followee's 20th newest article (every
+   * article when there are fewer), so a follow brings the 20 latest and everything after
+   * (docs/events.md). Absent on follows written before it existed: every article.
+   */
+  readonly feedFrom?: string;
 }
+
+/** `feedFrom` of a follow that covers every article of the followee. */
+export const FEED_FROM_EVERY_ARTICLE = '1970-01-01T00:00:00.000Z';
 
 /** favorites#<article> / <user> and its mirror favorited#<user> / <article>. */
 export interface FavoriteRecord {
@@ -75,7 +85,10 @@ export interface CommentRecord {
   readonly updatedAt: string;
 }
 
-/** feed#<reader> / <createdAt>#<article>: written by the event workflows. */
+/**
+ * feed#<reader> / <createdAt>#<article>: written by the event workflows. It exists exactly when its
+ * article exists and the reader's follow of the author covers it (createdAt >= feedFrom).
+ */
 export interface FeedRecord {
   readonly pk: string;
   readonly sk: string;

@@ -21,36 +21,68 @@ export type FanOutJob =
   | { kind: 'delete-favorites'; partition: string; articleId: string }
   /** A deleted article: its comments. */
   | { kind: 'delete-comments'; partition: string }
-  /** A follow: the author's recent articles into the reader's feed. */
-  | { kind: 'feed-author'; authorId: string; readerId: string }
-  /** An unfollow: the author's articles out of the reader's feed (partition: the reader's feed). */
-  | { kind: 'unfeed-author'; partition: string; authorId: string; readerId: string };
+  /** A follow: the author's articles created since `feedFrom` into the reader's feed. */
+  | { kind: 'feed-author'; authorId: string; readerId: string; feedFrom: string }
+  /**
+   * An unfollow: the reader's feed entries of the author that nothing covers any more (partition:
+   * the reader's feed). It writes nothing itself: the check removes what must go.
+   */
+  | { kind: 'prune-feed-author'; partition: string; authorId: string; readerId: string };
 
-type Item = Record<string, AttributeValue>;
+export type Item = Record<string, AttributeValue>;
 
-const put = (record: FeedRecord): WriteRequest => ({ PutRequest: { Item: marshall(record) } });
-const remove = (key: { pk: string; sk: string }): WriteRequest => ({ DeleteRequest: { Key: marshall(key) } });
-
-function requestsFor(job: FanOutJob, item: Record<string, string>): WriteRequest[] {
+/** The feed entries a page of a job puts, or (prune-feed-author) reads: what the check verifies. */
+export function feedEntriesOf(job: FanOutJob, items: readonly Item[]): FeedRecord[] {
+  const plain = items.map((item) => unmarshall(item) as Record<string, string>);
   switch (job.kind) {
     case 'feed-article': {
       const { articleId, authorId, createdAt } = job;
-      return [put({ ...feedKey(item.sk ?? '', createdAt, articleId), articleId, authorId, createdAt })];
+      return plain.map(({ sk = '' }) => ({ ...feedKey(sk, createdAt, articleId), articleId, authorId, createdAt }));
     }
+    case 'feed-author':
+      return plain.map(({ id: articleId = '', authorId = '', createdAt = '' }) => ({
+        ...feedKey(job.readerId, createdAt, articleId),
+        articleId,
+        authorId,
+        createdAt,
+      }));
+    case 'prune-feed-author':
+      return plain.map(({ pk = '', sk = '', articleId = '', authorId = '', createdAt = '' }) => ({
+        pk,
+        sk,
+        articleId,
+        authorId,
+        createdAt,
+      }));
+    default:
+      return [];
+  }
+}
+
+const put = (record: FeedRecord): WriteRequest => ({ PutRequest: { Item: marshall(record) } });
+export const deleteRequest = (key: { pk: string; sk: string }): WriteRequest => ({
+  DeleteRequest: { Key: marshall({ pk: key.pk, sk: key.sk }) },
+});
+
+function requestsFor(job: FanOutJob, items: readonly Item[]): WriteRequest[] {
+  switch (job.kind) {
+    case 'feed-article':
+    case 'feed-author':
+      return feedEntriesOf(job, items).map(put);
+    case 'prune-feed-author':
+      return [];
     case 'unfeed-article':
-      return [remove(feedKey(item.sk ?? '', job.createdAt, job.articleId))];
+      return items.map((item) => {
+        const { sk = '' } = unmarshall(item) as Record<string, string>;
+        return deleteRequest(feedKey(sk, job.createdAt, job.articleId));
+      });
     case 'delete-favorites':
-      return [
-        remove(favoriteKey(job.articleId, item.sk ?? '')),
-        remove(favoritedKey(item.sk ?? '', job.articleId)),
-      ];
+      return items.flatMap((item) => {
+        const { sk = '' } = unmarshall(item) as Record<string, string>;
+        return [deleteRequest(favoriteKey(job.articleId, sk)), deleteRequest(favoritedKey(sk, job.articleId))];
+      });
     case 'delete-comments':
-    case 'unfeed-author':
-      return [remove({ pk: item.pk ?? '', sk: item.sk ?? '' })];
-    case 'feed-author': {
-      const { id: articleId = '', authorId = '', createdAt = '' } = item;
-      return [put({ ...feedKey(job.readerId, createdAt, articleId), articleId, authorId, createdAt })];
-    }
+      return items.map((item) => deleteRequest(unmarshall(item) as { pk: string; sk: string }));
   }
 }
 
@@ -60,6 +92,4 @@ export const handler = async ({
 }: {
   job: FanOutJob;
   items: Item[];
-}): Promise<{ requests: WriteRequest[] }> => ({
-  requests: items.flatMap((item) => requestsFor(job, unmarshall(item) as Record<string, string>)),
-});
+}): Promise<{ requests: WriteRequest[] }> => ({ requests: requestsFor(job, items) });

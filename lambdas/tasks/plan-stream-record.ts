@@ -6,7 +6,7 @@
 import { DynamoDBStreamRecord } from '@aws-lambda-powertools/parser/schemas/dynamodb';
 import type { z } from 'zod';
 import { articleKey, partitionOf } from '../shared/keys.ts';
-import type { ArticleRecord, FollowRecord } from '../shared/records.ts';
+import { type ArticleRecord, FEED_FROM_EVERY_ARTICLE, type FollowRecord } from '../shared/records.ts';
 import type { FanOutJob } from './plan-fan-out-writes.ts';
 
 export interface StreamRecordPlan {
@@ -53,15 +53,15 @@ function planArticleChange(record: StreamRecord): StreamRecordPlan {
 }
 
 function planFollowChange(record: StreamRecord): StreamRecordPlan {
-  const { followerId, followeeId } = image<FollowRecord>(record);
+  const { followerId, followeeId, feedFrom = FEED_FROM_EVERY_ARTICLE } = image<FollowRecord>(record);
   switch (record.eventName) {
     case 'INSERT':
-      return { fanOuts: [{ kind: 'feed-author', authorId: followeeId, readerId: followerId }] };
+      return { fanOuts: [{ kind: 'feed-author', authorId: followeeId, readerId: followerId, feedFrom }] };
     case 'REMOVE':
       return {
         fanOuts: [
           {
-            kind: 'unfeed-author',
+            kind: 'prune-feed-author',
             partition: partitionOf.feed(followerId),
             authorId: followeeId,
             readerId: followerId,

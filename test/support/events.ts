@@ -6,7 +6,11 @@ import { randomUUID } from 'node:crypto';
 import type { BatchWriteItemCommandInput, BatchWriteItemCommandOutput } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { feedKey, followersKey, followingKey } from '../../lambdas/shared/keys.ts';
-import type { ArticleRecord, FollowRecord } from '../../lambdas/shared/records.ts';
+import {
+  type ArticleRecord,
+  FEED_FROM_EVERY_ARTICLE,
+  type FollowRecord,
+} from '../../lambdas/shared/records.ts';
 import type { Runtime } from '../../local/runtime.ts';
 import { articleRecord } from './articles.ts';
 import { tableClient } from './runtime.ts';
@@ -63,11 +67,11 @@ export function eventTables(runtime: Runtime) {
       await db.send(new PutCommand({ TableName: names.Articles, Item: article }));
       return article;
     },
-    /** Both rows of a follow, as follow-user writes them. */
-    follow: (followerId: string, followeeId: string) => {
+    /** Both rows of a follow, as follow-user writes them (feedFrom: every article unless given). */
+    follow: (followerId: string, followeeId: string, feedFrom = FEED_FROM_EVERY_ARTICLE) => {
       const createdAt = new Date().toISOString();
       const rows: FollowRecord[] = [
-        { ...followingKey(followerId, followeeId), followerId, followeeId, createdAt },
+        { ...followingKey(followerId, followeeId), followerId, followeeId, createdAt, feedFrom },
         { ...followersKey(followeeId, followerId), followerId, followeeId, createdAt },
       ];
       return putRelations(rows as unknown as Item[]);

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
+  articleKey,
   commentKey,
   favoritedKey,
   favoriteKey,
@@ -15,7 +16,7 @@ import {
   followingKey,
   partitionOf,
 } from '../../lambdas/shared/keys.ts';
-import type { ArticleRecord } from '../../lambdas/shared/records.ts';
+import { type ArticleRecord, FEED_FROM_EVERY_ARTICLE } from '../../lambdas/shared/records.ts';
 import { eventTables, feedEntry, minute, recordStarts } from '../support/events.ts';
 import { startTestRuntime, type TestRuntime } from '../support/runtime.ts';
 
@@ -48,13 +49,12 @@ async function unfollow(followerId: string, followeeId: string): Promise<void> {
 }
 
 describe('a follow, delivered from the stream', () => {
-  it("brings the author's 20 latest articles into the reader's feed, and nothing else", async () => {
+  it("brings the author's articles since the follow's feedFrom (the 20 latest) into the feed, nothing else", async () => {
     const [author, reader] = [randomUUID(), randomUUID()];
     const articles = await articlesBy(author, 23);
-    // Let the articles' own fan-out finish first: a follower who is already there when an article
-    // is processed gets it from the fan-out, older ones included.
     await runtime.events.settle();
-    await tables.follow(reader, author);
+    // follow-user sets feedFrom to the createdAt of the author's 20th newest article.
+    await tables.follow(reader, author, articles[3]?.createdAt);
     await runtime.events.settle();
     const latest = articles.slice(-20);
     expect(await feedOf(reader)).toEqual(latest.map((article) => feedEntry(reader, article)));
@@ -132,6 +132,7 @@ describe('relation-events, started with a hand-made Pipe batch', () => {
     followerId: string,
     followeeId: string,
     sequence: number,
+    feedFrom = FEED_FROM_EVERY_ARTICLE,
   ) => {
     const image = {
       pk: { S: partitionOf.following(followerId) },
@@ -139,6 +140,7 @@ describe('relation-events, started with a hand-made Pipe batch', () => {
       followerId: { S: followerId },
       followeeId: { S: followeeId },
       createdAt: { S: minute(0) },
+      feedFrom: { S: feedFrom },
     };
     return {
       eventID: randomUUID(),
@@ -158,14 +160,20 @@ describe('relation-events, started with a hand-made Pipe batch', () => {
     };
   };
 
+  /** Delivers a hand-made batch as a Pipe would and waits for the fan-out it starts. */
+  async function deliver(...records: ReturnType<typeof followRecord>[]): Promise<void> {
+    const result = await runtime.workflows.startSync('relation-events', records);
+    expect(result.status).toBe('SUCCEEDED');
+    await runtime.workflows.idle();
+  }
+
   it('handles a follow and is idempotent when the same batch is delivered again', async () => {
     const [author, reader] = [randomUUID(), randomUUID()];
     const articles = await articlesBy(author, 2);
-    const batch = [followRecord('INSERT', reader, author, 1)];
+    await tables.follow(reader, author);
+    await runtime.events.settle();
     for (let delivery = 0; delivery < 2; delivery++) {
-      const result = await runtime.workflows.startSync('relation-events', batch);
-      expect(result.status).toBe('SUCCEEDED');
-      await runtime.workflows.idle();
+      await deliver(followRecord('INSERT', reader, author, 1));
       expect(await feedOf(reader)).toEqual(articles.map((article) => feedEntry(reader, article)));
     }
   });
@@ -173,18 +181,54 @@ describe('relation-events, started with a hand-made Pipe batch', () => {
   it("takes the author's articles out again on an unfollow", async () => {
     const [author, reader] = [randomUUID(), randomUUID()];
     await articlesBy(author, 2);
-    const result = await runtime.workflows.startSync('relation-events', [
-      followRecord('INSERT', reader, author, 1),
-    ]);
-    expect(result.status).toBe('SUCCEEDED');
-    await runtime.workflows.idle();
+    await tables.follow(reader, author);
+    await runtime.events.settle();
     expect(await feedOf(reader)).toHaveLength(2);
-    const removal = await runtime.workflows.startSync('relation-events', [
-      followRecord('REMOVE', reader, author, 2),
-    ]);
-    expect(removal.status).toBe('SUCCEEDED');
-    await runtime.workflows.idle();
+    await unfollow(reader, author);
+    await deliver(followRecord('REMOVE', reader, author, 2));
     expect(await feedOf(reader)).toEqual([]);
+  });
+
+  // Events out of order: what each job finds in the source tables decides, not the event itself.
+  it('keeps the entries when an unfollow arrives after the reader followed again', async () => {
+    const [author, reader] = [randomUUID(), randomUUID()];
+    const articles = await articlesBy(author, 2);
+    await tables.follow(reader, author);
+    await runtime.events.settle();
+    await deliver(followRecord('REMOVE', reader, author, 2));
+    expect(await feedOf(reader)).toEqual(articles.map((article) => feedEntry(reader, article)));
+  });
+
+  it('removes what a follow brought when the follow had already ended', async () => {
+    const [author, reader] = [randomUUID(), randomUUID()];
+    await articlesBy(author, 2);
+    await deliver(followRecord('INSERT', reader, author, 1));
+    expect(await feedOf(reader)).toEqual([]);
+  });
+
+  it("an unfollow delivered after a new follow prunes what the new follow's feedFrom no longer covers", async () => {
+    const [author, reader] = [randomUUID(), randomUUID()];
+    const articles = await articlesBy(author, 3);
+    await tables.putRelations(articles.map((article) => feedEntry(reader, article)));
+    await tables.follow(reader, author, articles[1]?.createdAt);
+    await runtime.events.settle();
+    await deliver(followRecord('REMOVE', reader, author, 2));
+    expect(await feedOf(reader)).toEqual(articles.slice(1).map((article) => feedEntry(reader, article)));
+  });
+
+  it('removes entries of articles that no longer exist, whatever the follow', async () => {
+    const [author, reader] = [randomUUID(), randomUUID()];
+    const [gone, kept] = await articlesBy(author, 2);
+    await tables.follow(reader, author);
+    await runtime.events.settle();
+    if (!gone || !kept) throw new Error('two articles expected');
+    // The entry of an article deleted while its own clean-up missed this reader.
+    await tables.db.send(
+      new DeleteCommand({ TableName: runtime.tableNames.Articles, Key: { pk: articleKey(gone.id) } }),
+    );
+    await tables.putRelations([feedEntry(reader, gone)]);
+    await deliver(followRecord('REMOVE', reader, author, 3));
+    expect(await feedOf(reader)).toEqual([feedEntry(reader, kept)]);
   });
 
   it('fails loudly on a record it has no plan for (a filter that lets too much through)', async () => {

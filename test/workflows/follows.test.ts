@@ -3,9 +3,11 @@
  * Local, every branch, checked against what is stored.
  */
 import { randomUUID } from 'node:crypto';
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from '@jest/globals';
 import { followersKey, followingKey, userKey } from '../../lambdas/shared/keys.ts';
+import { FEED_FROM_EVERY_ARTICLE } from '../../lambdas/shared/records.ts';
+import { articleRecord } from '../support/articles.ts';
 import { uniqueName, useTestRuntime } from '../support/runtime.ts';
 import { registerThroughWorkflow, requestInput } from '../support/workflows.ts';
 
@@ -36,6 +38,8 @@ describe('follow-user', () => {
       followerId: me.id,
       followeeId: them.id,
       createdAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/),
+      // They have written nothing yet: the feed takes every article they will write.
+      feedFrom: FEED_FROM_EVERY_ARTICLE,
     });
     expect(await relation(followersKey(them.id, me.id))).toEqual({
       ...followersKey(them.id, me.id),
@@ -43,6 +47,23 @@ describe('follow-user', () => {
       followeeId: them.id,
       createdAt: following?.createdAt,
     });
+  });
+
+  it("starts the reader's feed of the author at the author's 20th newest article", async () => {
+    const [me, them] = [await registered(), await registered()];
+    const createdAt = Array.from({ length: 23 }, (_, n) =>
+      new Date(Date.UTC(2024, 0, 1, 0, n)).toISOString(),
+    );
+    for (const time of createdAt) {
+      await db().send(
+        new PutCommand({
+          TableName: runtime().tableNames.Articles,
+          Item: articleRecord(them.id, { createdAt: time }),
+        }),
+      );
+    }
+    expect((await run('follow-user', me.id, them.username)).status).toBe('SUCCEEDED');
+    expect((await relation(followingKey(me.id, them.id)))?.feedFrom).toBe(createdAt[3]);
   });
 
   it('presents the stored bio and image', async () => {
