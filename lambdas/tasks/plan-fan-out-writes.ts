@@ -37,7 +37,12 @@ export function feedEntriesOf(job: FanOutJob, items: readonly Item[]): FeedRecor
   switch (job.kind) {
     case 'feed-article': {
       const { articleId, authorId, createdAt } = job;
-      return plain.map(({ sk = '' }) => ({ ...feedKey(sk, createdAt, articleId), articleId, authorId, createdAt }));
+      return plain.map(({ sk = '' }) => ({
+        ...feedKey(sk, createdAt, articleId),
+        articleId,
+        authorId,
+        createdAt,
+      }));
     }
     case 'feed-author':
       return plain.map(({ id: articleId = '', authorId = '', createdAt = '' }) => ({
@@ -79,7 +84,10 @@ function requestsFor(job: FanOutJob, items: readonly Item[]): WriteRequest[] {
     case 'delete-favorites':
       return items.flatMap((item) => {
         const { sk = '' } = unmarshall(item) as Record<string, string>;
-        return [deleteRequest(favoriteKey(job.articleId, sk)), deleteRequest(favoritedKey(sk, job.articleId))];
+        return [
+          deleteRequest(favoriteKey(job.articleId, sk)),
+          deleteRequest(favoritedKey(sk, job.articleId)),
+        ];
       });
     case 'delete-comments':
       return items.map((item) => deleteRequest(unmarshall(item) as { pk: string; sk: string }));
