@@ -98,6 +98,14 @@ export function* allStates(definition: DefinitionLike): Generator<[string, State
   }
 }
 
+/** Whether any Choice rule, nested in And/Or/Not at any depth, tests `IsPresent: false`. */
+function usesIsPresentFalse(rules: unknown): boolean {
+  if (Array.isArray(rules)) return rules.some(usesIsPresentFalse);
+  if (!rules || typeof rules !== 'object') return false;
+  const rule = rules as Record<string, unknown>;
+  return rule.IsPresent === false || [rule.And, rule.Or, rule.Not].some(usesIsPresentFalse);
+}
+
 const pascal = (action: string): string => action.charAt(0).toUpperCase() + action.slice(1);
 
 function stripMetadata(response: object): Json {
@@ -170,6 +178,11 @@ export class LocalWorkflows {
         // aws-local-stepfunctions 3.0.0 stores the result under a key named "$" instead of
         // replacing the state; leaving ResultPath out means the same in AWS and works here.
         throw new Error(`${where} sets "ResultPath": "$", which the local runner mishandles: leave it out`);
+      }
+      if (usesIsPresentFalse(state.Choices)) {
+        // aws-local-stepfunctions 3.0.0 treats `IsPresent: false` on a missing path as no match;
+        // AWS matches it. `Not` of `IsPresent: true` means the same and runs alike on both.
+        throw new Error(`${where} uses "IsPresent": false, which the local runner gets wrong: use Not`);
       }
       if (state.ItemProcessor?.ProcessorConfig?.Mode === 'DISTRIBUTED') {
         throw new Error(`${where} is a Distributed Map, which the local runner cannot run`);

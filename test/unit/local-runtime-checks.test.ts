@@ -102,6 +102,18 @@ describe('LocalWorkflows refuses what it cannot run faithfully', () => {
       /mishandles: leave it out/,
     ],
     [
+      'IsPresent: false inside a Choice rule (the runner does not match it on a missing path)',
+      {
+        A: {
+          Type: 'Choice',
+          Choices: [{ And: [{ Variable: '$.x', IsPresent: false }], Next: 'B' }],
+          Default: 'B',
+        },
+        B: { Type: 'Succeed' },
+      },
+      /"IsPresent": false, which the local runner gets wrong: use Not/,
+    ],
+    [
       'a Distributed Map',
       {
         A: {
