@@ -13,6 +13,7 @@ import type {
   APIGatewayProxyResult,
 } from 'aws-lambda';
 import { cors, gatewayResponses, maxRequestBodyBytes, type Route, routes } from '../schemas/routes.ts';
+import type { LocalAdmin } from './admin.ts';
 import {
   renderStartSyncExecutionRequest,
   renderStartSyncExecutionResponse,
@@ -26,6 +27,8 @@ export interface GatewayOptions {
   /** Awaited after a write workflow succeeds, before answering (read-your-writes mode). */
   readonly afterWrite?: () => Promise<void>;
   readonly log: (line: string) => void;
+  /** Operator routes under /_local/ (local/admin.ts); API Gateway has none. */
+  readonly admin?: LocalAdmin;
 }
 
 interface CompiledRoute {
@@ -176,6 +179,8 @@ export function createGateway(options: GatewayOptions): Server {
         reply: { statusCode: 204, headers: { 'Access-Control-Max-Age': cors.maxAgeSeconds }, body: '' },
       };
     }
+    const adminReply = await options.admin?.(request, url);
+    if (adminReply) return { reply: adminReply };
     const matched = match(method, url.pathname);
     if (!matched) return { reply: gatewayReply('MISSING_AUTHENTICATION_TOKEN') };
 

@@ -7,7 +7,9 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { statusOfError } from '../lambdas/shared/errors.ts';
+import { articleSearch } from '../lambdas/shared/search/configured.ts';
 import { type TableId, tableEnvVar, tables } from '../schemas/tables.ts';
+import { createLocalAdmin } from './admin.ts';
 import { type DynamoDbLocal, localAwsConfig, startDynamoDbLocal } from './dynamodb-local.ts';
 import { createGateway } from './gateway.ts';
 import { ensureKeyPair } from './keys.ts';
@@ -93,7 +95,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       log,
     });
     const afterWrite = options.asyncEvents ? undefined : () => events.settle();
-    const server = createGateway({ lambdas, workflows, afterWrite, log });
+    const admin = createLocalAdmin({ dynamoDbEndpoint: endpoint, tableNames, search: articleSearch, events });
+    const server = createGateway({ lambdas, workflows, afterWrite, log, admin });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(options.port, '127.0.0.1', resolve);

@@ -1,0 +1,613 @@
+/**
+ * The oracle of the derived data (docs/events.md, "verify-data"): scans the three tables, computes
+ * what the feeds, the search index and its tags should be and which clean-up after deletes is owed,
+ * and compares that with what is stored. It also checks the invariants the source records keep by
+ * themselves (markers, counts, mirrors): no event maintains those, so they are reported, never
+ * repaired (repair-data.ts repairs derived data only).
+ *
+ * Memory: one map entry per user, article, follow, favorite and feed entry, holding ids only.
+ * Run it when writes are quiet: an event still in flight shows up as a difference.
+ */
+import { type DynamoDBDocumentClient, paginateScan } from '@aws-sdk/lib-dynamodb';
+import {
+  articleKey,
+  commentKey,
+  emailKey,
+  favoritedKey,
+  favoriteKey,
+  feedKey,
+  followersKey,
+  followingKey,
+  partitionOf,
+  slugKey,
+  userKey,
+  usernameKey,
+} from '../lambdas/shared/keys.ts';
+import type { ArticleRecord, FeedRecord } from '../lambdas/shared/records.ts';
+import {
+  type ArticleSearch,
+  MAX_TAGS,
+  type SearchDocument,
+  toSearchDocument,
+} from '../lambdas/shared/search/article-search.ts';
+import type { TableId } from '../schemas/tables.ts';
+import { inParallel } from './in-parallel.ts';
+
+/** What verify-data needs of the search index (any ArticleSearch, or the local admin client). */
+export type VerifiableSearch = Pick<ArticleSearch, 'documents' | 'list' | 'tags' | 'upsert' | 'remove'>;
+
+export interface VerifyOptions {
+  readonly db: DynamoDBDocumentClient;
+  readonly tableNames: Readonly<Record<TableId, string>>;
+  readonly search: VerifiableSearch;
+}
+
+/** Differences in derived data: feeds, the search index and tags, clean-up after deletes. */
+export const derivedFindingKinds = [
+  'feed-entry-missing',
+  'feed-entry-stale',
+  'feed-entry-wrong-key',
+  'feed-entry-of-deleted-article',
+  'feed-entry-not-followed',
+  'feed-entry-before-feed-from',
+  'search-document-missing',
+  'search-document-stale',
+  'search-document-ghost',
+  'search-total-mismatch',
+  'search-tag-total-mismatch',
+  'search-tags-mismatch',
+  'orphan-favorite',
+  'orphan-favorited',
+  'orphan-comment',
+] as const;
+
+/** Broken invariants of the source records, which only the write workflows' transactions keep. */
+export const sourceFindingKinds = [
+  'user-marker-missing',
+  'user-marker-dangling',
+  'slug-marker-missing',
+  'slug-marker-dangling',
+  'favorites-count-mismatch',
+  'missing-favorited-mirror',
+  'missing-favorites-mirror',
+  'missing-followers-mirror',
+  'missing-following-mirror',
+  'comment-seq-behind',
+] as const;
+
+export type DerivedFindingKind = (typeof derivedFindingKinds)[number];
+export type SourceFindingKind = (typeof sourceFindingKinds)[number];
+export type FindingKind = DerivedFindingKind | SourceFindingKind;
+
+/** An item a finding is about: a table item, a search document, or a tag of the search index. */
+export type FindingKey =
+  | { readonly table: TableId; readonly pk: string; readonly sk?: string }
+  | { readonly searchDocument: string }
+  | { readonly searchTag: string };
+
+/** What repairData does about a finding: derived items live in Relations and the search index. */
+export type Repair =
+  | { readonly action: 'put-item'; readonly table: 'Relations'; readonly item: FeedRecord }
+  | { readonly action: 'delete-item'; readonly table: 'Relations'; readonly key: { pk: string; sk: string } }
+  | { readonly action: 'upsert-document'; readonly document: SearchDocument }
+  | { readonly action: 'remove-document'; readonly articleId: string };
+
+export interface Finding {
+  readonly kind: FindingKind;
+  readonly category: 'derived' | 'source';
+  readonly keys: readonly FindingKey[];
+  /** One line, for people. */
+  readonly message: string;
+  /**
+   * Absent for broken source invariants, and for tags and totals, which follow from the
+   * documents: repairing the documents repairs them.
+   */
+  readonly repair?: Repair;
+}
+
+/** How many items of each sort verify-data read (`expectedFeedEntries`: how many should exist). */
+export interface VerifyCounts {
+  users: number;
+  emailMarkers: number;
+  usernameMarkers: number;
+  articles: number;
+  slugMarkers: number;
+  follows: number;
+  followerRows: number;
+  favorites: number;
+  favoritedRows: number;
+  comments: number;
+  feedEntries: number;
+  expectedFeedEntries: number;
+  searchDocuments: number;
+  tags: number;
+  /** Items of no sort listed here (e.g. bookkeeping items of the event workflows): not checked. */
+  otherItems: number;
+}
+
+export interface VerifyReport {
+  readonly checked: Readonly<VerifyCounts>;
+  readonly findings: readonly Finding[];
+}
+
+type Item = Record<string, unknown>;
+
+/** What the checks keep of an article: no title, description or body. */
+interface ArticleFacts {
+  readonly id: string;
+  readonly slug: string;
+  readonly authorId: string;
+  readonly createdAt: string;
+  readonly favoritesCount: number;
+  readonly commentSeq: number;
+  readonly document: SearchDocument;
+}
+
+/** A stored feed entry, as read. */
+interface StoredFeedEntry {
+  readonly readerId: string;
+  readonly sk: string;
+  readonly articleId: unknown;
+  readonly authorId: unknown;
+  readonly createdAt: unknown;
+}
+
+const prefix = {
+  user: userKey(''),
+  email: emailKey(''),
+  username: usernameKey(''),
+  article: articleKey(''),
+  slug: slugKey(''),
+  following: partitionOf.following(''),
+  followers: partitionOf.followers(''),
+  favorites: partitionOf.favorites(''),
+  favorited: partitionOf.favorited(''),
+  comments: partitionOf.comments(''),
+  feed: partitionOf.feed(''),
+};
+
+const text = (value: unknown): string => (typeof value === 'string' ? value : '');
+const pair = (first: string, second: string): string => `${first}\n${second}`;
+const unpair = (key: string): [string, string] => {
+  const [first = '', second = ''] = key.split('\n');
+  return [first, second];
+};
+
+/** Every item of a table, one consistent page at a time. */
+async function* scan(db: DynamoDBDocumentClient, table: string): AsyncGenerator<Item> {
+  for await (const page of paginateScan({ client: db }, { TableName: table, ConsistentRead: true })) {
+    yield* page.Items ?? [];
+  }
+}
+
+/** The feed entry `article` owes `readerId`: Relations `feed#<reader>` / `<createdAt>#<articleId>`. */
+const expectedFeedEntry = (readerId: string, article: ArticleFacts): FeedRecord => ({
+  ...feedKey(readerId, article.createdAt, article.id),
+  articleId: article.id,
+  authorId: article.authorId,
+  createdAt: article.createdAt,
+});
+
+/** Distinct tags, most used first, ties alphabetical, at most MAX_TAGS: what /api/tags should list. */
+function expectedTags(counts: ReadonlyMap<string, number>): string[] {
+  return [...counts]
+    .sort(([a, countA], [b, countB]) => countB - countA || (a < b ? -1 : a > b ? 1 : 0))
+    .slice(0, MAX_TAGS)
+    .map(([tag]) => tag);
+}
+
+/** The fields in which an indexed document differs from the expected one; empty when equal. */
+function documentDifferences(expected: SearchDocument, indexed: SearchDocument): string[] {
+  const differences: string[] = [];
+  const indexedTags = [...new Set(indexed.tagList)].sort();
+  if (JSON.stringify(indexedTags) !== JSON.stringify(expected.tagList)) {
+    differences.push(`tags [${indexed.tagList.join(', ')}] should be [${expected.tagList.join(', ')}]`);
+  }
+  for (const field of ['createdAt', 'updatedAt'] as const) {
+    if (indexed[field] !== expected[field]) {
+      differences.push(`${field} ${indexed[field]} should be ${expected[field]}`);
+    }
+  }
+  return differences;
+}
+
+const listPreview = (values: readonly string[]): string =>
+  `[${values.slice(0, 5).join(', ')}${values.length > 5 ? ', …' : ''}] (${values.length})`;
+
+export async function verifyData({ db, tableNames, search }: VerifyOptions): Promise<VerifyReport> {
+  const findings: Finding[] = [];
+  const checked: VerifyCounts = {
+    users: 0,
+    emailMarkers: 0,
+    usernameMarkers: 0,
+    articles: 0,
+    slugMarkers: 0,
+    follows: 0,
+    followerRows: 0,
+    favorites: 0,
+    favoritedRows: 0,
+    comments: 0,
+    feedEntries: 0,
+    expectedFeedEntries: 0,
+    searchDocuments: 0,
+    tags: 0,
+    otherItems: 0,
+  };
+  const derived = (kind: DerivedFindingKind, keys: FindingKey[], message: string, repair?: Repair) =>
+    findings.push({ kind, category: 'derived', keys, message, ...(repair ? { repair } : {}) });
+  const source = (kind: SourceFindingKind, keys: FindingKey[], message: string) =>
+    findings.push({ kind, category: 'source', keys, message });
+  const relation = (key: { pk: string; sk: string }): FindingKey => ({ table: 'Relations', ...key });
+  const deleteRelation = (key: { pk: string; sk: string }): Repair => ({
+    action: 'delete-item',
+    table: 'Relations',
+    key,
+  });
+
+  // Users: user records and the email#/username# markers that make both values unique.
+  const users = new Map<string, { email: string; username: string }>();
+  const userMarkers = new Map<string, string>();
+  for await (const item of scan(db, tableNames.Users)) {
+    const pk = text(item.pk);
+    if (pk.startsWith(prefix.user)) {
+      checked.users++;
+      users.set(text(item.id), { email: text(item.email), username: text(item.username) });
+    } else if (pk.startsWith(prefix.email) || pk.startsWith(prefix.username)) {
+      checked[pk.startsWith(prefix.email) ? 'emailMarkers' : 'usernameMarkers']++;
+      userMarkers.set(pk, text(item.userId));
+    } else checked.otherItems++;
+  }
+  for (const [userId, user] of users) {
+    for (const markerPk of [emailKey(user.email), usernameKey(user.username)]) {
+      const pointsAt = userMarkers.get(markerPk);
+      if (pointsAt === userId) continue;
+      source(
+        'user-marker-missing',
+        [
+          { table: 'Users', pk: userKey(userId) },
+          { table: 'Users', pk: markerPk },
+        ],
+        pointsAt === undefined
+          ? `user ${userId} has no marker ${markerPk}`
+          : `user ${userId}: marker ${markerPk} points at user ${pointsAt}`,
+      );
+    }
+  }
+  for (const [markerPk, userId] of userMarkers) {
+    const user = users.get(userId);
+    const isEmail = markerPk.startsWith(prefix.email);
+    if (user && markerPk === (isEmail ? emailKey(user.email) : usernameKey(user.username))) continue;
+    source(
+      'user-marker-dangling',
+      [
+        { table: 'Users', pk: markerPk },
+        { table: 'Users', pk: userKey(userId) },
+      ],
+      user
+        ? `marker ${markerPk} points at user ${userId}, whose ${isEmail ? `email is ${user.email}` : `username is ${user.username}`}`
+        : `marker ${markerPk} points at user ${userId}, which does not exist`,
+    );
+  }
+
+  // Articles: article records and their slug# markers.
+  const articles = new Map<string, ArticleFacts>();
+  const slugMarkers = new Map<string, string>();
+  for await (const item of scan(db, tableNames.Articles)) {
+    const pk = text(item.pk);
+    if (pk.startsWith(prefix.article)) {
+      checked.articles++;
+      const record = item as unknown as ArticleRecord;
+      articles.set(record.id, {
+        id: record.id,
+        slug: text(record.slug),
+        authorId: text(record.authorId),
+        createdAt: text(record.createdAt),
+        favoritesCount: Number(record.favoritesCount ?? 0),
+        commentSeq: Number(record.commentSeq ?? 0),
+        document: toSearchDocument(record),
+      });
+    } else if (pk.startsWith(prefix.slug)) {
+      checked.slugMarkers++;
+      slugMarkers.set(pk, text(item.articleId));
+    } else checked.otherItems++;
+  }
+  const articlesByAuthor = new Map<string, ArticleFacts[]>();
+  for (const article of articles.values()) {
+    const ofAuthor = articlesByAuthor.get(article.authorId);
+    if (ofAuthor) ofAuthor.push(article);
+    else articlesByAuthor.set(article.authorId, [article]);
+    const pointsAt = slugMarkers.get(slugKey(article.slug));
+    if (pointsAt === article.id) continue;
+    source(
+      'slug-marker-missing',
+      [
+        { table: 'Articles', pk: articleKey(article.id) },
+        { table: 'Articles', pk: slugKey(article.slug) },
+      ],
+      pointsAt === undefined
+        ? `article ${article.id} has no marker ${slugKey(article.slug)}`
+        : `article ${article.id}: marker ${slugKey(article.slug)} points at article ${pointsAt}`,
+    );
+  }
+  for (const [markerPk, articleId] of slugMarkers) {
+    const article = articles.get(articleId);
+    if (article && slugKey(article.slug) === markerPk) continue;
+    source(
+      'slug-marker-dangling',
+      [
+        { table: 'Articles', pk: markerPk },
+        { table: 'Articles', pk: articleKey(articleId) },
+      ],
+      article
+        ? `marker ${markerPk} points at article ${articleId}, whose slug is ${article.slug}`
+        : `marker ${markerPk} points at article ${articleId}, which does not exist`,
+    );
+  }
+
+  // Relations: follows, favorites and comments are checked here; feed entries once every follow is known.
+  const follows = new Map<string, string>(); // follower\nfollowee → feedFrom
+  const followerRows = new Set<string>(); // follower\nfollowee
+  const favorites = new Set<string>(); // article\nuser, of existing articles
+  const favoritedRows = new Set<string>(); // article\nuser, of existing articles
+  const highestCommentId = new Map<string, number>();
+  const storedFeed: StoredFeedEntry[] = [];
+  for await (const item of scan(db, tableNames.Relations)) {
+    const pk = text(item.pk);
+    const sk = text(item.sk);
+    if (pk.startsWith(prefix.following)) {
+      checked.follows++;
+      // A follow from before feedFrom existed brings every article: as if feedFrom were "".
+      follows.set(pair(pk.slice(prefix.following.length), sk), text(item.feedFrom));
+    } else if (pk.startsWith(prefix.followers)) {
+      checked.followerRows++;
+      followerRows.add(pair(sk, pk.slice(prefix.followers.length)));
+    } else if (pk.startsWith(prefix.favorites)) {
+      checked.favorites++;
+      const articleId = pk.slice(prefix.favorites.length);
+      if (articles.has(articleId)) favorites.add(pair(articleId, sk));
+      else {
+        const key = favoriteKey(articleId, sk);
+        derived(
+          'orphan-favorite',
+          [relation(key)],
+          `favorite of deleted article ${articleId} by ${sk}`,
+          deleteRelation(key),
+        );
+      }
+    } else if (pk.startsWith(prefix.favorited)) {
+      checked.favoritedRows++;
+      const userId = pk.slice(prefix.favorited.length);
+      if (articles.has(sk)) favoritedRows.add(pair(sk, userId));
+      else {
+        const key = favoritedKey(userId, sk);
+        derived(
+          'orphan-favorited',
+          [relation(key)],
+          `favorited row of ${userId} for deleted article ${sk}`,
+          deleteRelation(key),
+        );
+      }
+    } else if (pk.startsWith(prefix.comments)) {
+      checked.comments++;
+      const articleId = pk.slice(prefix.comments.length);
+      const commentId = Number(item.id ?? sk);
+      if (articles.has(articleId)) {
+        highestCommentId.set(articleId, Math.max(highestCommentId.get(articleId) ?? 0, commentId));
+      } else {
+        derived(
+          'orphan-comment',
+          [relation({ pk, sk })],
+          `comment ${commentId} of deleted article ${articleId}`,
+          deleteRelation({ pk, sk }),
+        );
+      }
+    } else if (pk.startsWith(prefix.feed)) {
+      checked.feedEntries++;
+      const { articleId, authorId, createdAt } = item;
+      storedFeed.push({ readerId: pk.slice(prefix.feed.length), sk, articleId, authorId, createdAt });
+    } else checked.otherItems++;
+  }
+
+  const favoriteCounts = new Map<string, number>();
+  for (const key of favorites) {
+    const [articleId, userId] = unpair(key);
+    favoriteCounts.set(articleId, (favoriteCounts.get(articleId) ?? 0) + 1);
+    if (favoritedRows.has(key)) continue;
+    source(
+      'missing-favorited-mirror',
+      [relation(favoriteKey(articleId, userId)), relation(favoritedKey(userId, articleId))],
+      `favorite of article ${articleId} by ${userId} has no favorited# mirror`,
+    );
+  }
+  for (const key of favoritedRows) {
+    if (favorites.has(key)) continue;
+    const [articleId, userId] = unpair(key);
+    source(
+      'missing-favorites-mirror',
+      [relation(favoritedKey(userId, articleId)), relation(favoriteKey(articleId, userId))],
+      `favorited row of ${userId} for article ${articleId} has no favorites# mirror`,
+    );
+  }
+  for (const key of follows.keys()) {
+    if (followerRows.has(key)) continue;
+    const [followerId, followeeId] = unpair(key);
+    source(
+      'missing-followers-mirror',
+      [relation(followingKey(followerId, followeeId)), relation(followersKey(followeeId, followerId))],
+      `${followerId} follows ${followeeId} without the followers# mirror`,
+    );
+  }
+  for (const key of followerRows) {
+    if (follows.has(key)) continue;
+    const [followerId, followeeId] = unpair(key);
+    source(
+      'missing-following-mirror',
+      [relation(followersKey(followeeId, followerId)), relation(followingKey(followerId, followeeId))],
+      `followers# row says ${followerId} follows ${followeeId}, but there is no following# item`,
+    );
+  }
+  for (const article of articles.values()) {
+    const count = favoriteCounts.get(article.id) ?? 0;
+    if (article.favoritesCount !== count) {
+      source(
+        'favorites-count-mismatch',
+        [{ table: 'Articles', pk: articleKey(article.id) }],
+        `article ${article.id} has favoritesCount ${article.favoritesCount} but ${count} favorites# rows`,
+      );
+    }
+    const highest = highestCommentId.get(article.id) ?? 0;
+    if (article.commentSeq < highest) {
+      source(
+        'comment-seq-behind',
+        [{ table: 'Articles', pk: articleKey(article.id) }, relation(commentKey(article.id, highest))],
+        `article ${article.id} has commentSeq ${article.commentSeq} but a comment ${highest}`,
+      );
+    }
+  }
+
+  // Feeds: an entry exists iff its article exists, the reader follows the author, and the article
+  // is no older than the follow's feedFrom.
+  const presentFeedEntries = new Set<string>(); // reader\narticle, at the right key
+  for (const entry of storedFeed) {
+    const key = { pk: partitionOf.feed(entry.readerId), sk: entry.sk };
+    const articleId = entry.sk.slice(entry.sk.indexOf('#') + 1);
+    const article = articles.get(articleId);
+    if (!article) {
+      derived(
+        'feed-entry-of-deleted-article',
+        [relation(key)],
+        `feed of ${entry.readerId} lists deleted article ${articleId}`,
+        deleteRelation(key),
+      );
+      continue;
+    }
+    const expected = expectedFeedEntry(entry.readerId, article);
+    if (entry.sk !== expected.sk) {
+      derived(
+        'feed-entry-wrong-key',
+        [relation(key)],
+        `feed of ${entry.readerId} lists article ${articleId} under ${entry.sk} instead of ${expected.sk}`,
+        deleteRelation(key),
+      );
+      continue;
+    }
+    const feedFrom = follows.get(pair(entry.readerId, article.authorId));
+    if (feedFrom === undefined) {
+      derived(
+        'feed-entry-not-followed',
+        [relation(key)],
+        `feed of ${entry.readerId} lists article ${articleId} of ${article.authorId}, whom they do not follow`,
+        deleteRelation(key),
+      );
+      continue;
+    }
+    if (article.createdAt < feedFrom) {
+      derived(
+        'feed-entry-before-feed-from',
+        [relation(key)],
+        `feed of ${entry.readerId} lists article ${articleId} of ${article.createdAt}, before the follow's feedFrom ${feedFrom}`,
+        deleteRelation(key),
+      );
+      continue;
+    }
+    presentFeedEntries.add(pair(entry.readerId, articleId));
+    const wrong = (['articleId', 'authorId', 'createdAt'] as const).filter(
+      (field) => entry[field] !== expected[field],
+    );
+    if (wrong.length) {
+      derived(
+        'feed-entry-stale',
+        [relation(key)],
+        `feed entry of ${entry.readerId} for article ${articleId} has a wrong ${wrong.join(', ')}`,
+        { action: 'put-item', table: 'Relations', item: expected },
+      );
+    }
+  }
+  for (const [key, feedFrom] of follows) {
+    const [readerId, authorId] = unpair(key);
+    for (const article of articlesByAuthor.get(authorId) ?? []) {
+      if (article.createdAt < feedFrom) continue;
+      checked.expectedFeedEntries++;
+      if (presentFeedEntries.has(pair(readerId, article.id))) continue;
+      const expected = expectedFeedEntry(readerId, article);
+      derived(
+        'feed-entry-missing',
+        [relation(expected)],
+        `feed of ${readerId} lacks article ${article.id} of ${authorId}`,
+        { action: 'put-item', table: 'Relations', item: expected },
+      );
+    }
+  }
+
+  // The search index: exactly the article records, each as toSearchDocument(article).
+  const indexed = new Set<string>();
+  for await (const page of search.documents()) {
+    for (const document of page) {
+      if (indexed.has(document.id)) continue;
+      indexed.add(document.id);
+      checked.searchDocuments++;
+      const article = articles.get(document.id);
+      if (!article) {
+        derived(
+          'search-document-ghost',
+          [{ searchDocument: document.id }],
+          `search index lists article ${document.id}, which does not exist`,
+          { action: 'remove-document', articleId: document.id },
+        );
+        continue;
+      }
+      const differences = documentDifferences(article.document, document);
+      if (differences.length) {
+        derived(
+          'search-document-stale',
+          [{ searchDocument: document.id }],
+          `search document ${document.id}: ${differences.join('; ')}`,
+          { action: 'upsert-document', document: article.document },
+        );
+      }
+    }
+  }
+  const tagCounts = new Map<string, number>();
+  for (const article of articles.values()) {
+    for (const tag of article.document.tagList) tagCounts.set(tag, (tagCounts.get(tag) ?? 0) + 1);
+    if (indexed.has(article.id)) continue;
+    derived(
+      'search-document-missing',
+      [{ searchDocument: article.id }],
+      `search index lacks article ${article.id}`,
+      { action: 'upsert-document', document: article.document },
+    );
+  }
+
+  // Tags and totals, as the list and tag routes read them.
+  const tags = expectedTags(tagCounts);
+  checked.tags = tags.length;
+  const listedTags = await search.tags();
+  if (JSON.stringify(listedTags) !== JSON.stringify(tags)) {
+    const at = tags.findIndex((tag, index) => listedTags[index] !== tag);
+    const position = at === -1 ? tags.length : at;
+    derived(
+      'search-tags-mismatch',
+      [],
+      `tags should be ${listPreview(tags)} but are ${listPreview(listedTags)}; first difference at #${position + 1}: ${tags[position] ?? 'nothing'} expected, ${listedTags[position] ?? 'nothing'} listed`,
+    );
+  }
+  const { total } = await search.list({ limit: 1, offset: 0 });
+  if (total !== articles.size) {
+    derived('search-total-mismatch', [], `search index counts ${total} articles, there are ${articles.size}`);
+  }
+  const everyTag = [...new Set([...tags, ...listedTags])];
+  await inParallel(everyTag, async (tag) => {
+    const listed = (await search.list({ tag, limit: 1, offset: 0 })).total;
+    const expected = tagCounts.get(tag) ?? 0;
+    if (listed !== expected) {
+      derived(
+        'search-tag-total-mismatch',
+        [{ searchTag: tag }],
+        `tag ${tag}: ${listed} listed, ${expected} expected`,
+      );
+    }
+  });
+
+  return { checked, findings };
+}
