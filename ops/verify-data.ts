@@ -214,9 +214,10 @@ function documentDifferences(expected: SearchDocument, indexed: SearchDocument):
 const listPreview = (values: readonly string[]): string =>
   `[${values.slice(0, 5).join(', ')}${values.length > 5 ? ', …' : ''}] (${values.length})`;
 
-export async function verifyData({ db, tableNames, search }: VerifyOptions): Promise<VerifyReport> {
-  const findings: Finding[] = [];
-  const checked: VerifyCounts = {
+/** Collects what the checks found and counted. */
+class Report {
+  readonly findings: Finding[] = [];
+  readonly checked: VerifyCounts = {
     users: 0,
     emailMarkers: 0,
     usernameMarkers: 0,
@@ -233,35 +234,42 @@ export async function verifyData({ db, tableNames, search }: VerifyOptions): Pro
     tags: 0,
     otherItems: 0,
   };
-  const derived = (kind: DerivedFindingKind, keys: FindingKey[], message: string, repair?: Repair) =>
-    findings.push({ kind, category: 'derived', keys, message, ...(repair ? { repair } : {}) });
-  const source = (kind: SourceFindingKind, keys: FindingKey[], message: string) =>
-    findings.push({ kind, category: 'source', keys, message });
-  const relation = (key: { pk: string; sk: string }): FindingKey => ({ table: 'Relations', ...key });
-  const deleteRelation = (key: { pk: string; sk: string }): Repair => ({
-    action: 'delete-item',
-    table: 'Relations',
-    key,
-  });
 
-  // Users: user records and the email#/username# markers that make both values unique.
+  derived(kind: DerivedFindingKind, keys: FindingKey[], message: string, repair?: Repair): void {
+    this.findings.push({ kind, category: 'derived', keys, message, ...(repair ? { repair } : {}) });
+  }
+
+  source(kind: SourceFindingKind, keys: FindingKey[], message: string): void {
+    this.findings.push({ kind, category: 'source', keys, message });
+  }
+}
+
+const relation = ({ pk, sk }: { pk: string; sk: string }): FindingKey => ({ table: 'Relations', pk, sk });
+const deleteRelation = ({ pk, sk }: { pk: string; sk: string }): Repair => ({
+  action: 'delete-item',
+  table: 'Relations',
+  key: { pk, sk },
+});
+
+/** Users: every user has both markers, every marker points at the user whose value it is. */
+async function checkUsers(items: AsyncIterable<Item>, report: Report): Promise<void> {
   const users = new Map<string, { email: string; username: string }>();
-  const userMarkers = new Map<string, string>();
-  for await (const item of scan(db, tableNames.Users)) {
+  const markers = new Map<string, string>();
+  for await (const item of items) {
     const pk = text(item.pk);
     if (pk.startsWith(prefix.user)) {
-      checked.users++;
+      report.checked.users++;
       users.set(text(item.id), { email: text(item.email), username: text(item.username) });
     } else if (pk.startsWith(prefix.email) || pk.startsWith(prefix.username)) {
-      checked[pk.startsWith(prefix.email) ? 'emailMarkers' : 'usernameMarkers']++;
-      userMarkers.set(pk, text(item.userId));
-    } else checked.otherItems++;
+      report.checked[pk.startsWith(prefix.email) ? 'emailMarkers' : 'usernameMarkers']++;
+      markers.set(pk, text(item.userId));
+    } else report.checked.otherItems++;
   }
   for (const [userId, user] of users) {
     for (const markerPk of [emailKey(user.email), usernameKey(user.username)]) {
-      const pointsAt = userMarkers.get(markerPk);
+      const pointsAt = markers.get(markerPk);
       if (pointsAt === userId) continue;
-      source(
+      report.source(
         'user-marker-missing',
         [
           { table: 'Users', pk: userKey(userId) },
@@ -273,11 +281,11 @@ export async function verifyData({ db, tableNames, search }: VerifyOptions): Pro
       );
     }
   }
-  for (const [markerPk, userId] of userMarkers) {
+  for (const [markerPk, userId] of markers) {
     const user = users.get(userId);
     const isEmail = markerPk.startsWith(prefix.email);
     if (user && markerPk === (isEmail ? emailKey(user.email) : usernameKey(user.username))) continue;
-    source(
+    report.source(
       'user-marker-dangling',
       [
         { table: 'Users', pk: markerPk },
@@ -288,14 +296,16 @@ export async function verifyData({ db, tableNames, search }: VerifyOptions): Pro
         : `marker ${markerPk} points at user ${userId}, which does not exist`,
     );
   }
+}
 
-  // Articles: article records and their slug# markers.
+/** Articles: every article has its slug marker and every marker points at its article; returns the articles. */
+async function checkArticles(items: AsyncIterable<Item>, report: Report): Promise<Map<string, ArticleFacts>> {
   const articles = new Map<string, ArticleFacts>();
-  const slugMarkers = new Map<string, string>();
-  for await (const item of scan(db, tableNames.Articles)) {
+  const markers = new Map<string, string>();
+  for await (const item of items) {
     const pk = text(item.pk);
     if (pk.startsWith(prefix.article)) {
-      checked.articles++;
+      report.checked.articles++;
       const record = item as unknown as ArticleRecord;
       articles.set(record.id, {
         id: record.id,
@@ -307,32 +317,29 @@ export async function verifyData({ db, tableNames, search }: VerifyOptions): Pro
         document: toSearchDocument(record),
       });
     } else if (pk.startsWith(prefix.slug)) {
-      checked.slugMarkers++;
-      slugMarkers.set(pk, text(item.articleId));
-    } else checked.otherItems++;
+      report.checked.slugMarkers++;
+      markers.set(pk, text(item.articleId));
+    } else report.checked.otherItems++;
   }
-  const articlesByAuthor = new Map<string, ArticleFacts[]>();
   for (const article of articles.values()) {
-    const ofAuthor = articlesByAuthor.get(article.authorId);
-    if (ofAuthor) ofAuthor.push(article);
-    else articlesByAuthor.set(article.authorId, [article]);
-    const pointsAt = slugMarkers.get(slugKey(article.slug));
+    const markerPk = slugKey(article.slug);
+    const pointsAt = markers.get(markerPk);
     if (pointsAt === article.id) continue;
-    source(
+    report.source(
       'slug-marker-missing',
       [
         { table: 'Articles', pk: articleKey(article.id) },
-        { table: 'Articles', pk: slugKey(article.slug) },
+        { table: 'Articles', pk: markerPk },
       ],
       pointsAt === undefined
-        ? `article ${article.id} has no marker ${slugKey(article.slug)}`
-        : `article ${article.id}: marker ${slugKey(article.slug)} points at article ${pointsAt}`,
+        ? `article ${article.id} has no marker ${markerPk}`
+        : `article ${article.id}: marker ${markerPk} points at article ${pointsAt}`,
     );
   }
-  for (const [markerPk, articleId] of slugMarkers) {
+  for (const [markerPk, articleId] of markers) {
     const article = articles.get(articleId);
     if (article && slugKey(article.slug) === markerPk) continue;
-    source(
+    report.source(
       'slug-marker-dangling',
       [
         { table: 'Articles', pk: markerPk },
@@ -343,31 +350,42 @@ export async function verifyData({ db, tableNames, search }: VerifyOptions): Pro
         : `marker ${markerPk} points at article ${articleId}, which does not exist`,
     );
   }
+  return articles;
+}
 
-  // Relations: follows, favorites and comments are checked here; feed entries once every follow is known.
-  const follows = new Map<string, string>(); // follower\nfollowee → feedFrom
+/**
+ * Relations: the mirrors of follows and favorites, favoritesCount, commentSeq and the clean-up of
+ * deleted articles. Returns the follows (reader\nauthor → feedFrom) and the stored feed entries,
+ * which are checked once every follow is known.
+ */
+async function checkRelations(
+  items: AsyncIterable<Item>,
+  articles: ReadonlyMap<string, ArticleFacts>,
+  report: Report,
+): Promise<{ follows: Map<string, string>; feed: StoredFeedEntry[] }> {
+  const follows = new Map<string, string>();
   const followerRows = new Set<string>(); // follower\nfollowee
   const favorites = new Set<string>(); // article\nuser, of existing articles
   const favoritedRows = new Set<string>(); // article\nuser, of existing articles
   const highestCommentId = new Map<string, number>();
-  const storedFeed: StoredFeedEntry[] = [];
-  for await (const item of scan(db, tableNames.Relations)) {
+  const feed: StoredFeedEntry[] = [];
+  for await (const item of items) {
     const pk = text(item.pk);
     const sk = text(item.sk);
     if (pk.startsWith(prefix.following)) {
-      checked.follows++;
-      // A follow from before feedFrom existed brings every article: as if feedFrom were "".
+      report.checked.follows++;
+      // A follow from before feedFrom existed covers every article, as "" does.
       follows.set(pair(pk.slice(prefix.following.length), sk), text(item.feedFrom));
     } else if (pk.startsWith(prefix.followers)) {
-      checked.followerRows++;
+      report.checked.followerRows++;
       followerRows.add(pair(sk, pk.slice(prefix.followers.length)));
     } else if (pk.startsWith(prefix.favorites)) {
-      checked.favorites++;
+      report.checked.favorites++;
       const articleId = pk.slice(prefix.favorites.length);
       if (articles.has(articleId)) favorites.add(pair(articleId, sk));
       else {
         const key = favoriteKey(articleId, sk);
-        derived(
+        report.derived(
           'orphan-favorite',
           [relation(key)],
           `favorite of deleted article ${articleId} by ${sk}`,
@@ -375,12 +393,12 @@ export async function verifyData({ db, tableNames, search }: VerifyOptions): Pro
         );
       }
     } else if (pk.startsWith(prefix.favorited)) {
-      checked.favoritedRows++;
+      report.checked.favoritedRows++;
       const userId = pk.slice(prefix.favorited.length);
       if (articles.has(sk)) favoritedRows.add(pair(sk, userId));
       else {
         const key = favoritedKey(userId, sk);
-        derived(
+        report.derived(
           'orphan-favorited',
           [relation(key)],
           `favorited row of ${userId} for deleted article ${sk}`,
@@ -388,13 +406,13 @@ export async function verifyData({ db, tableNames, search }: VerifyOptions): Pro
         );
       }
     } else if (pk.startsWith(prefix.comments)) {
-      checked.comments++;
+      report.checked.comments++;
       const articleId = pk.slice(prefix.comments.length);
       const commentId = Number(item.id ?? sk);
       if (articles.has(articleId)) {
         highestCommentId.set(articleId, Math.max(highestCommentId.get(articleId) ?? 0, commentId));
       } else {
-        derived(
+        report.derived(
           'orphan-comment',
           [relation({ pk, sk })],
           `comment ${commentId} of deleted article ${articleId}`,
@@ -402,10 +420,10 @@ export async function verifyData({ db, tableNames, search }: VerifyOptions): Pro
         );
       }
     } else if (pk.startsWith(prefix.feed)) {
-      checked.feedEntries++;
+      report.checked.feedEntries++;
       const { articleId, authorId, createdAt } = item;
-      storedFeed.push({ readerId: pk.slice(prefix.feed.length), sk, articleId, authorId, createdAt });
-    } else checked.otherItems++;
+      feed.push({ readerId: pk.slice(prefix.feed.length), sk, articleId, authorId, createdAt });
+    } else report.checked.otherItems++;
   }
 
   const favoriteCounts = new Map<string, number>();
@@ -413,7 +431,7 @@ export async function verifyData({ db, tableNames, search }: VerifyOptions): Pro
     const [articleId, userId] = unpair(key);
     favoriteCounts.set(articleId, (favoriteCounts.get(articleId) ?? 0) + 1);
     if (favoritedRows.has(key)) continue;
-    source(
+    report.source(
       'missing-favorited-mirror',
       [relation(favoriteKey(articleId, userId)), relation(favoritedKey(userId, articleId))],
       `favorite of article ${articleId} by ${userId} has no favorited# mirror`,
@@ -422,7 +440,7 @@ export async function verifyData({ db, tableNames, search }: VerifyOptions): Pro
   for (const key of favoritedRows) {
     if (favorites.has(key)) continue;
     const [articleId, userId] = unpair(key);
-    source(
+    report.source(
       'missing-favorites-mirror',
       [relation(favoritedKey(userId, articleId)), relation(favoriteKey(articleId, userId))],
       `favorited row of ${userId} for article ${articleId} has no favorites# mirror`,
@@ -431,7 +449,7 @@ export async function verifyData({ db, tableNames, search }: VerifyOptions): Pro
   for (const key of follows.keys()) {
     if (followerRows.has(key)) continue;
     const [followerId, followeeId] = unpair(key);
-    source(
+    report.source(
       'missing-followers-mirror',
       [relation(followingKey(followerId, followeeId)), relation(followersKey(followeeId, followerId))],
       `${followerId} follows ${followeeId} without the followers# mirror`,
@@ -440,7 +458,7 @@ export async function verifyData({ db, tableNames, search }: VerifyOptions): Pro
   for (const key of followerRows) {
     if (follows.has(key)) continue;
     const [followerId, followeeId] = unpair(key);
-    source(
+    report.source(
       'missing-following-mirror',
       [relation(followersKey(followeeId, followerId)), relation(followingKey(followerId, followeeId))],
       `followers# row says ${followerId} follows ${followeeId}, but there is no following# item`,
@@ -449,7 +467,7 @@ export async function verifyData({ db, tableNames, search }: VerifyOptions): Pro
   for (const article of articles.values()) {
     const count = favoriteCounts.get(article.id) ?? 0;
     if (article.favoritesCount !== count) {
-      source(
+      report.source(
         'favorites-count-mismatch',
         [{ table: 'Articles', pk: articleKey(article.id) }],
         `article ${article.id} has favoritesCount ${article.favoritesCount} but ${count} favorites# rows`,
@@ -457,23 +475,33 @@ export async function verifyData({ db, tableNames, search }: VerifyOptions): Pro
     }
     const highest = highestCommentId.get(article.id) ?? 0;
     if (article.commentSeq < highest) {
-      source(
+      report.source(
         'comment-seq-behind',
         [{ table: 'Articles', pk: articleKey(article.id) }, relation(commentKey(article.id, highest))],
         `article ${article.id} has commentSeq ${article.commentSeq} but a comment ${highest}`,
       );
     }
   }
+  return { follows, feed };
+}
 
-  // Feeds: an entry exists iff its article exists, the reader follows the author, and the article
-  // is no older than the follow's feedFrom.
-  const presentFeedEntries = new Set<string>(); // reader\narticle, at the right key
-  for (const entry of storedFeed) {
+/**
+ * Feeds: an entry exists iff its article exists, the reader follows the author, and the article is
+ * no older than the follow's feedFrom.
+ */
+function checkFeeds(
+  articles: ReadonlyMap<string, ArticleFacts>,
+  follows: ReadonlyMap<string, string>,
+  feed: readonly StoredFeedEntry[],
+  report: Report,
+): void {
+  const present = new Set<string>(); // reader\narticle, at the right key
+  for (const entry of feed) {
     const key = { pk: partitionOf.feed(entry.readerId), sk: entry.sk };
     const articleId = entry.sk.slice(entry.sk.indexOf('#') + 1);
     const article = articles.get(articleId);
     if (!article) {
-      derived(
+      report.derived(
         'feed-entry-of-deleted-article',
         [relation(key)],
         `feed of ${entry.readerId} lists deleted article ${articleId}`,
@@ -483,7 +511,7 @@ export async function verifyData({ db, tableNames, search }: VerifyOptions): Pro
     }
     const expected = expectedFeedEntry(entry.readerId, article);
     if (entry.sk !== expected.sk) {
-      derived(
+      report.derived(
         'feed-entry-wrong-key',
         [relation(key)],
         `feed of ${entry.readerId} lists article ${articleId} under ${entry.sk} instead of ${expected.sk}`,
@@ -493,7 +521,7 @@ export async function verifyData({ db, tableNames, search }: VerifyOptions): Pro
     }
     const feedFrom = follows.get(pair(entry.readerId, article.authorId));
     if (feedFrom === undefined) {
-      derived(
+      report.derived(
         'feed-entry-not-followed',
         [relation(key)],
         `feed of ${entry.readerId} lists article ${articleId} of ${article.authorId}, whom they do not follow`,
@@ -502,7 +530,7 @@ export async function verifyData({ db, tableNames, search }: VerifyOptions): Pro
       continue;
     }
     if (article.createdAt < feedFrom) {
-      derived(
+      report.derived(
         'feed-entry-before-feed-from',
         [relation(key)],
         `feed of ${entry.readerId} lists article ${articleId} of ${article.createdAt}, before the follow's feedFrom ${feedFrom}`,
@@ -510,12 +538,12 @@ export async function verifyData({ db, tableNames, search }: VerifyOptions): Pro
       );
       continue;
     }
-    presentFeedEntries.add(pair(entry.readerId, articleId));
+    present.add(pair(entry.readerId, articleId));
     const wrong = (['articleId', 'authorId', 'createdAt'] as const).filter(
       (field) => entry[field] !== expected[field],
     );
     if (wrong.length) {
-      derived(
+      report.derived(
         'feed-entry-stale',
         [relation(key)],
         `feed entry of ${entry.readerId} for article ${articleId} has a wrong ${wrong.join(', ')}`,
@@ -523,14 +551,21 @@ export async function verifyData({ db, tableNames, search }: VerifyOptions): Pro
       );
     }
   }
+
+  const articlesByAuthor = new Map<string, ArticleFacts[]>();
+  for (const article of articles.values()) {
+    const ofAuthor = articlesByAuthor.get(article.authorId);
+    if (ofAuthor) ofAuthor.push(article);
+    else articlesByAuthor.set(article.authorId, [article]);
+  }
   for (const [key, feedFrom] of follows) {
     const [readerId, authorId] = unpair(key);
     for (const article of articlesByAuthor.get(authorId) ?? []) {
       if (article.createdAt < feedFrom) continue;
-      checked.expectedFeedEntries++;
-      if (presentFeedEntries.has(pair(readerId, article.id))) continue;
+      report.checked.expectedFeedEntries++;
+      if (present.has(pair(readerId, article.id))) continue;
       const expected = expectedFeedEntry(readerId, article);
-      derived(
+      report.derived(
         'feed-entry-missing',
         [relation(expected)],
         `feed of ${readerId} lacks article ${article.id} of ${authorId}`,
@@ -538,17 +573,26 @@ export async function verifyData({ db, tableNames, search }: VerifyOptions): Pro
       );
     }
   }
+}
 
-  // The search index: exactly the article records, each as toSearchDocument(article).
+/**
+ * The search index: exactly the articles, each as toSearchDocument(article); then tags and totals,
+ * as the list and tag routes read them.
+ */
+async function checkSearch(
+  search: VerifiableSearch,
+  articles: ReadonlyMap<string, ArticleFacts>,
+  report: Report,
+): Promise<void> {
   const indexed = new Set<string>();
   for await (const page of search.documents()) {
     for (const document of page) {
       if (indexed.has(document.id)) continue;
       indexed.add(document.id);
-      checked.searchDocuments++;
+      report.checked.searchDocuments++;
       const article = articles.get(document.id);
       if (!article) {
-        derived(
+        report.derived(
           'search-document-ghost',
           [{ searchDocument: document.id }],
           `search index lists article ${document.id}, which does not exist`,
@@ -558,7 +602,7 @@ export async function verifyData({ db, tableNames, search }: VerifyOptions): Pro
       }
       const differences = documentDifferences(article.document, document);
       if (differences.length) {
-        derived(
+        report.derived(
           'search-document-stale',
           [{ searchDocument: document.id }],
           `search document ${document.id}: ${differences.join('; ')}`,
@@ -571,7 +615,7 @@ export async function verifyData({ db, tableNames, search }: VerifyOptions): Pro
   for (const article of articles.values()) {
     for (const tag of article.document.tagList) tagCounts.set(tag, (tagCounts.get(tag) ?? 0) + 1);
     if (indexed.has(article.id)) continue;
-    derived(
+    report.derived(
       'search-document-missing',
       [{ searchDocument: article.id }],
       `search index lacks article ${article.id}`,
@@ -579,14 +623,13 @@ export async function verifyData({ db, tableNames, search }: VerifyOptions): Pro
     );
   }
 
-  // Tags and totals, as the list and tag routes read them.
   const tags = expectedTags(tagCounts);
-  checked.tags = tags.length;
+  report.checked.tags = tags.length;
   const listedTags = await search.tags();
   if (JSON.stringify(listedTags) !== JSON.stringify(tags)) {
     const at = tags.findIndex((tag, index) => listedTags[index] !== tag);
     const position = at === -1 ? tags.length : at;
-    derived(
+    report.derived(
       'search-tags-mismatch',
       [],
       `tags should be ${listPreview(tags)} but are ${listPreview(listedTags)}; first difference at #${position + 1}: ${tags[position] ?? 'nothing'} expected, ${listedTags[position] ?? 'nothing'} listed`,
@@ -594,20 +637,31 @@ export async function verifyData({ db, tableNames, search }: VerifyOptions): Pro
   }
   const { total } = await search.list({ limit: 1, offset: 0 });
   if (total !== articles.size) {
-    derived('search-total-mismatch', [], `search index counts ${total} articles, there are ${articles.size}`);
+    report.derived(
+      'search-total-mismatch',
+      [],
+      `search index counts ${total} articles, there are ${articles.size}`,
+    );
   }
-  const everyTag = [...new Set([...tags, ...listedTags])];
-  await inParallel(everyTag, async (tag) => {
+  await inParallel([...new Set([...tags, ...listedTags])], async (tag) => {
     const listed = (await search.list({ tag, limit: 1, offset: 0 })).total;
     const expected = tagCounts.get(tag) ?? 0;
     if (listed !== expected) {
-      derived(
+      report.derived(
         'search-tag-total-mismatch',
         [{ searchTag: tag }],
         `tag ${tag}: ${listed} listed, ${expected} expected`,
       );
     }
   });
+}
 
-  return { checked, findings };
+export async function verifyData({ db, tableNames, search }: VerifyOptions): Promise<VerifyReport> {
+  const report = new Report();
+  await checkUsers(scan(db, tableNames.Users), report);
+  const articles = await checkArticles(scan(db, tableNames.Articles), report);
+  const { follows, feed } = await checkRelations(scan(db, tableNames.Relations), articles, report);
+  checkFeeds(articles, follows, feed, report);
+  await checkSearch(search, articles, report);
+  return { checked: report.checked, findings: report.findings };
 }

@@ -25,7 +25,6 @@ async function verifyCli(...args: string[]): Promise<{ code: number; stdout: str
   try {
     const { stdout, stderr } = await promisify(execFile)('npm', ['run', '-s', 'verify-data', '--', ...args], {
       cwd: repoRoot,
-      env: { ...process.env, PORT: undefined },
     });
     return { code: 0, stdout, stderr };
   } catch (error) {
