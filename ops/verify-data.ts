@@ -23,7 +23,7 @@ import {
   userKey,
   usernameKey,
 } from '../lambdas/shared/keys.ts';
-import type { ArticleRecord, FeedRecord } from '../lambdas/shared/records.ts';
+import { type ArticleRecord, FEED_FROM_EVERY_ARTICLE, type FeedRecord } from '../lambdas/shared/records.ts';
 import {
   type ArticleSearch,
   MAX_TAGS,
@@ -374,8 +374,8 @@ async function checkRelations(
     const sk = text(item.sk);
     if (pk.startsWith(prefix.following)) {
       report.checked.follows++;
-      // A follow from before feedFrom existed covers every article, as "" does.
-      follows.set(pair(pk.slice(prefix.following.length), sk), text(item.feedFrom));
+      const feedFrom = typeof item.feedFrom === 'string' ? item.feedFrom : FEED_FROM_EVERY_ARTICLE;
+      follows.set(pair(pk.slice(prefix.following.length), sk), feedFrom);
     } else if (pk.startsWith(prefix.followers)) {
       report.checked.followerRows++;
       followerRows.add(pair(sk, pk.slice(prefix.followers.length)));

@@ -88,18 +88,25 @@ describe('verify-data on data made through the API', () => {
     await write('post', `/api/profiles/${other.username}/follow`, undefined, reader.token);
     await write('delete', `/api/profiles/${author.username}x/follow`, undefined, reader.token);
     await write('post', `/api/profiles/${author.username}x/follow`, undefined, reader.token);
-    expect((await api.get('/api/articles/feed', reader.token)).body.articlesCount).toBe(2);
+    // A follow of an author with more than 20 articles brings the 20 latest (feedFrom), and every later one.
+    const prolific = await registerUser(api, 'prolific');
+    for (let index = 0; index < 21; index++) await article(prolific.token, `Prolific ${index}`, []);
+    await write('post', `/api/profiles/${prolific.username}/follow`, undefined, reader.token);
+    await article(prolific.token, 'Prolific, after the follow', ['later']);
+    expect((await api.get('/api/articles/feed', reader.token)).body.articlesCount).toBe(2 + 20 + 1);
   });
 
   it('finds nothing to report', async () => {
     const report = await verifyData(await verifyOptions());
     expect(report.findings).toEqual([]);
     expect(report.checked).toMatchObject({
-      users: 3,
-      articles: 2,
-      follows: 2,
-      feedEntries: 2,
-      searchDocuments: 2,
+      users: 4,
+      articles: 2 + 22,
+      follows: 3,
+      feedEntries: 23,
+      expectedFeedEntries: 23,
+      searchDocuments: 24,
+      tags: 4,
     });
   });
 
