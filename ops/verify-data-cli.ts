@@ -52,8 +52,9 @@ async function run(): Promise<number> {
 try {
   process.exitCode = await run();
 } catch (error) {
-  const usage =
-    error instanceof TargetError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
-  console.error(usage ? `verify-data: ${(error as Error).message}` : error);
+  if (error instanceof TargetError) console.error(`verify-data: ${error.message}`);
+  else if ((error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    console.error(`verify-data: ${(error as Error).message}\n${USAGE}`);
+  } else console.error(error);
   process.exitCode = 2;
 }
