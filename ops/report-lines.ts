@@ -19,7 +19,7 @@ export function checkedLine({ checked: c }: VerifyReport): string {
   ].join(', ');
 }
 
-export function describeKey(key: FindingKey): string {
+function describeKey(key: FindingKey): string {
   if ('searchDocument' in key) return `search document ${key.searchDocument}`;
   if ('searchTag' in key) return `search tag ${key.searchTag}`;
   return `${key.table} ${key.pk}${key.sk === undefined ? '' : ` / ${key.sk}`}`;
