@@ -17,6 +17,7 @@ try {
     port: Number(process.env.PORT ?? 3000),
     dataDir: join(dataDir, 'dynamodb'),
     keyDir: join(dataDir, 'keys'),
+    eventsDir: join(dataDir, 'events'),
     asyncEvents,
   });
   console.log(

@@ -32,6 +32,8 @@ export interface RuntimeOptions {
   readonly keyDir: string;
   /** Answer writes before their stream events are processed, as production does. */
   readonly asyncEvents?: boolean;
+  /** Stream checkpoints and dead letters; undefined keeps them in memory. */
+  readonly eventsDir?: string;
   readonly log?: (line: string) => void;
 }
 
@@ -92,6 +94,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       tableNames,
       workflows,
       intervalMs: STREAM_POLL_INTERVAL_MS,
+      eventsDir: options.eventsDir,
       log,
     });
     const afterWrite = options.asyncEvents ? undefined : () => events.settle();

@@ -22,7 +22,8 @@ import type { LocalLambdas } from './lambdas.ts';
 import { localFunctionArn } from './lambdas.ts';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-type TaskHandler = (input: Json) => Promise<Json>;
+/** A Task's local code; startExecution tasks add the executions they start to the caller's tree. */
+type TaskHandler = (input: Json, tree?: ExecutionTree) => Promise<Json>;
 
 export const localStateMachineArn = (name: string): string =>
   `arn:aws:states:us-east-1:000000000000:stateMachine:${name}`;
@@ -35,6 +36,42 @@ export interface SyncExecutionResult {
   readonly output?: string;
   readonly error?: string;
   readonly cause?: string;
+}
+
+/** An execution of a tree that did not succeed. */
+export interface ExecutionFailure {
+  readonly workflow: string;
+  readonly executionArn: string;
+  readonly error: string;
+  readonly cause: string;
+}
+
+/** How an execution tree ended: its root's ARN and every execution of it that failed. */
+export interface ExecutionTreeResult {
+  readonly executionArn: string;
+  readonly failures: readonly ExecutionFailure[];
+}
+
+/**
+ * An execution and every execution started from it through states:startExecution, transitively
+ * (a fan-out continues page after page in new executions): it ends when the last of them ends.
+ */
+class ExecutionTree {
+  private running = 0;
+  readonly failures: ExecutionFailure[] = [];
+  private end: () => void = () => undefined;
+  readonly ended = new Promise<void>((resolve) => {
+    this.end = resolve;
+  });
+
+  enter(): void {
+    this.running++;
+  }
+
+  leave(failure: ExecutionFailure | undefined): void {
+    if (failure) this.failures.push(failure);
+    if (--this.running === 0) this.end();
+  }
 }
 
 export interface WorkflowsDependencies {
@@ -239,11 +276,11 @@ export class LocalWorkflows {
       };
     }
     if (resource === 'arn:aws:states:::states:startExecution') {
-      return async (input) => {
+      return async (input, tree) => {
         const { StateMachineArn, Input } = input as { StateMachineArn: string; Input?: Json };
         const name = StateMachineArn.split(':').pop() ?? '';
         const payload = typeof Input === 'string' ? (JSON.parse(Input) as Json) : (Input ?? {});
-        const executionArn = this.start(name, payload);
+        const executionArn = this.start(name, payload, undefined, tree);
         return { ExecutionArn: executionArn, StartDate: new Date().toISOString() };
       };
     }
@@ -255,13 +292,19 @@ export class LocalWorkflows {
     workflowName: string,
     input: Json,
     executionName: string = randomUUID(),
+    tree?: ExecutionTree,
   ): Promise<SyncExecutionResult> {
     const entry = this.machines.get(workflowName);
     if (!entry) throw new Error(`No workflow "${workflowName}"`);
     const executionArn = `arn:aws:states:us-east-1:000000000000:${entry.definition.type === 'EXPRESS' ? 'express' : 'execution'}:${workflowName}:${executionName}`;
     const started = Date.now();
+    const handlers = Object.entries(this.handlersByWorkflow.get(workflowName) ?? {});
     const execution = entry.machine.run(input, {
-      overrides: { taskResourceLocalHandlers: this.handlersByWorkflow.get(workflowName) },
+      overrides: {
+        taskResourceLocalHandlers: Object.fromEntries(
+          handlers.map(([state, handler]) => [state, (taskInput: Json) => handler(taskInput, tree)]),
+        ),
+      },
       context: { Execution: { Id: executionArn, Name: executionName } },
     });
     let result: SyncExecutionResult;
@@ -283,11 +326,46 @@ export class LocalWorkflows {
     return result;
   }
 
-  /** StartExecution: runs in the background; `idle()` waits for every such execution. */
-  start(workflowName: string, input: Json, executionName: string = randomUUID()): string {
-    const run = this.startSync(workflowName, input, executionName).finally(() => this.running.delete(run));
+  /**
+   * StartExecution: runs in the background, in the tree of the execution that started it (a new
+   * tree by default); `idle()` waits for every such execution.
+   */
+  start(
+    workflowName: string,
+    input: Json,
+    executionName: string = randomUUID(),
+    tree: ExecutionTree = new ExecutionTree(),
+  ): string {
+    const executionArn = `arn:aws:states:us-east-1:000000000000:execution:${workflowName}:${executionName}`;
+    const failure = (error: string, cause: string) => ({
+      workflow: workflowName,
+      executionArn,
+      error,
+      cause,
+    });
+    tree.enter();
+    const run = this.startSync(workflowName, input, executionName, tree)
+      .then(
+        (result) =>
+          tree.leave(
+            result.status === 'SUCCEEDED' ? undefined : failure(result.error ?? '', result.cause ?? ''),
+          ),
+        (error: Error) => tree.leave(failure(error.name, error.message)),
+      )
+      .finally(() => this.running.delete(run));
     this.running.add(run);
-    return `arn:aws:states:us-east-1:000000000000:execution:${workflowName}:${executionName}`;
+    return executionArn;
+  }
+
+  /**
+   * StartExecution, then waits for that execution and every execution it starts, transitively;
+   * the result lists the ones that failed.
+   */
+  async startTree(workflowName: string, input: Json): Promise<ExecutionTreeResult> {
+    const tree = new ExecutionTree();
+    const executionArn = this.start(workflowName, input, undefined, tree);
+    await tree.ended;
+    return { executionArn, failures: tree.failures };
   }
 
   /** Resolves when no background execution is running (including ones they started). */

@@ -129,9 +129,9 @@ export function recordStarts(runtime: Runtime): { readonly started: { workflow: 
   const started: { workflow: string; input: unknown }[] = [];
   const { workflows } = runtime;
   const start = workflows.start.bind(workflows);
-  workflows.start = (workflow, input, name) => {
+  workflows.start = (workflow, input, ...rest) => {
     started.push({ workflow, input });
-    return start(workflow, input, name);
+    return start(workflow, input, ...rest);
   };
   return { started };
 }

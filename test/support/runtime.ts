@@ -17,16 +17,23 @@ export interface TestRuntime extends Runtime {
   readonly logLines: string[];
 }
 
-export async function startTestRuntime(options: { asyncEvents?: boolean } = {}): Promise<TestRuntime> {
+/**
+ * Starts a runtime on fresh tables; pass `tablePrefix` (and `eventsDir`) of an earlier one to
+ * start again on its data, as after a restart.
+ */
+export async function startTestRuntime(
+  options: { asyncEvents?: boolean; tablePrefix?: string; eventsDir?: string } = {},
+): Promise<TestRuntime> {
   const endpoint = process.env.TEST_DYNAMODB_ENDPOINT;
   if (!endpoint) throw new Error('TEST_DYNAMODB_ENDPOINT is not set: run the tests with `npm test`');
   const logLines: string[] = [];
   const runtime = await startRuntime({
     port: 0,
     dynamoDbEndpoint: endpoint,
-    tablePrefix: `t${randomUUID().slice(0, 8)}-`,
+    tablePrefix: options.tablePrefix ?? `t${randomUUID().slice(0, 8)}-`,
     keyDir: join(mkdtempSync(join(tmpdir(), 'conduit-test-')), 'keys'),
     asyncEvents: options.asyncEvents,
+    eventsDir: options.eventsDir,
     log: (line) => logLines.push(line),
   });
   return Object.assign(runtime, { logLines });
