@@ -263,9 +263,10 @@ export class StreamPoller {
   }
 
   private async load(): Promise<void> {
-    if (!this.options.eventsDir) return;
-    await mkdir(this.options.eventsDir, { recursive: true });
-    const checkpointsFile = this.file(CHECKPOINTS_FILE) ?? '';
+    const dir = this.options.eventsDir;
+    if (!dir) return;
+    await mkdir(dir, { recursive: true });
+    const checkpointsFile = join(dir, CHECKPOINTS_FILE);
     const checkpoints = await readIfPresent(checkpointsFile);
     if (checkpoints !== undefined) {
       try {
@@ -276,7 +277,7 @@ export class StreamPoller {
         );
       }
     }
-    const lines = (await readIfPresent(this.file(DEAD_LETTERS_FILE) ?? '')) ?? '';
+    const lines = (await readIfPresent(join(dir, DEAD_LETTERS_FILE))) ?? '';
     for (const line of lines.split('\n').filter((text) => text.trim())) {
       try {
         const letter = JSON.parse(line) as DeadLetter;
@@ -315,7 +316,7 @@ export class StreamPoller {
           })),
       };
       const listed = await this.discoverShards(stream);
-      // Shards trimmed from the stream (24 h after they closed) keep no checkpoint.
+      // Shards the stream no longer lists keep no checkpoint.
       const checkpoints = this.checkpoints[streamArn] ?? {};
       for (const shardId of Object.keys(checkpoints)) {
         if (!listed.has(shardId)) delete checkpoints[shardId];
@@ -375,7 +376,7 @@ export class StreamPoller {
       return ShardIterator;
     } catch (error) {
       if (error instanceof ResourceNotFoundException) {
-        shard.finished = true;
+        this.gone(stream, shard);
         return undefined;
       }
       if (!(error instanceof TrimmedDataAccessException) || fromStart) throw error;
@@ -391,21 +392,23 @@ export class StreamPoller {
    * answers TrimmedDataAccessException for an iterator taken while its shard was empty once the
    * shard has records: the shard is read again from its start, skipping what was already read. A
    * shard whose records all aged out (24 h) answers the same from its start: nothing to read.
+   * (docs/local-runtime.md lists what was measured.)
    */
   private async readShard(stream: TableStream, shard: Shard): Promise<void> {
     let readFromStart = false;
     for (;;) {
       shard.iterator ??= await this.iteratorFor(stream, shard);
-      if (!shard.iterator) {
-        stream.listChildren = true;
-        return;
-      }
+      if (!shard.iterator) return;
       let output: GetRecordsCommandOutput;
       try {
         output = await this.streams.send(new GetRecordsCommand({ ShardIterator: shard.iterator }));
       } catch (error) {
         // Whatever failed, the next read takes a new iterator after the last record read.
         shard.iterator = undefined;
+        if (error instanceof ResourceNotFoundException) {
+          this.gone(stream, shard);
+          return;
+        }
         if (!(error instanceof TrimmedDataAccessException)) throw error;
         if (readFromStart) {
           await this.discoverShards(stream);
@@ -426,6 +429,19 @@ export class StreamPoller {
       }
       if (!NextShardIterator || Records.length === 0) return;
     }
+  }
+
+  /**
+   * A shard that no longer exists (DynamoDB Local still lists a shard deleted 24 h after it
+   * closed, but will not read it): nothing is left to read or to checkpoint.
+   */
+  private gone(stream: TableStream, shard: Shard): void {
+    shard.finished = true;
+    stream.listChildren = true;
+    const checkpoints = this.checkpoints[stream.streamArn];
+    if (checkpoints?.[shard.id] === undefined) return;
+    delete checkpoints[shard.id];
+    this.persistCheckpoints();
   }
 
   /** Hands new records to the deliveries whose filter they pass. */
