@@ -9,6 +9,7 @@ import type { IncomingMessage } from 'node:http';
 import { z } from 'zod';
 import type { ArticleSearch } from '../lambdas/shared/search/article-search.ts';
 import type { TableId } from '../schemas/tables.ts';
+import type { StreamPoller } from './stream-poller.ts';
 
 export const ADMIN_PATH_PREFIX = '/_local/';
 
@@ -18,7 +19,7 @@ export interface AdminContext {
   /** The server's search index (the process-wide embedded engine unless OPENSEARCH_URL is set). */
   readonly search: () => Promise<ArticleSearch>;
   /** The stream delivery (local/stream-poller.ts). */
-  readonly events: { settle(): Promise<void> };
+  readonly events: Pick<StreamPoller, 'settle' | 'deadLetters' | 'replayDeadLetters'>;
 }
 
 export interface AdminRequest {
@@ -58,6 +59,8 @@ const searchDocument = z.object({
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
 });
+
+const replayRequest = z.object({ ids: z.array(z.string()).optional() }).optional();
 
 const pageNumber = (value: string | null, fallback: number): number | undefined => {
   if (value === null) return fallback;
@@ -123,6 +126,21 @@ export const adminRoutes: readonly AdminRoute[] = [
     handle: async (_request, { events }) => {
       await events.settle();
       return json(200, { settled: true });
+    },
+  },
+  {
+    method: 'GET',
+    path: 'events/dead-letters',
+    handle: async (_request, { events }) => json(200, { deadLetters: events.deadLetters() }),
+  },
+  {
+    method: 'POST',
+    path: 'events/dead-letters/replay',
+    handle: async ({ body }, { events }) => {
+      const parsed = replayRequest.safeParse(body);
+      if (!parsed.success) return error(422, 'body', parsed.error.message);
+      const replayed = await events.replayDeadLetters(parsed.data?.ids);
+      return json(200, { replayed, remaining: events.deadLetters().length });
     },
   },
 ];

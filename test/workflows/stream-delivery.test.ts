@@ -9,6 +9,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createServer, type Server, type Socket, connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +18,7 @@ import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { partitionOf } from '../../lambdas/shared/keys.ts';
+import { createLocalAdmin } from '../../local/admin.ts';
 import { localAwsConfig } from '../../local/dynamodb-local.ts';
 import type { LocalLambdas } from '../../local/lambdas.ts';
 import {
@@ -227,6 +230,19 @@ describe('a failing batch', () => {
     const dir = eventsDir();
     const probe = probeBehaviour();
     const { poller, logLines } = await startPoller(names, probe, { eventsDir: dir });
+    // The operator's routes (local/admin.ts) over real HTTP.
+    const admin = createLocalAdmin({
+      dynamoDbEndpoint: endpoint(),
+      tableNames: names,
+      search: () => Promise.reject(new Error('not used')),
+      events: poller,
+    });
+    const server = createHttpServer(async (request, response) => {
+      const reply = await admin(request, new URL(request.url ?? '/', 'http://localhost'));
+      response.writeHead(reply?.statusCode ?? 404, { 'Content-Type': 'application/json' }).end(reply?.body);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const adminUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/_local/events/dead-letters`;
     try {
       await write(names, 'fail#c');
       await poller.settle();
@@ -245,6 +261,7 @@ describe('a failing batch', () => {
         time: expect.any(String),
       });
       expect(readDeadLetters(dir)).toEqual([letter]);
+      expect(await (await fetch(adminUrl)).json()).toEqual({ deadLetters: [letter] });
       expect(logLines.filter((line) => line.includes(`dead letter ${letter?.id}`))).toHaveLength(1);
       // Dead-lettered counts as done: the checkpoint moved over it.
       const shardCheckpoints = readJson(join(dir, CHECKPOINTS_FILE))[await streamArnOf(names)];
@@ -259,11 +276,13 @@ describe('a failing batch', () => {
       expect(readDeadLetters(dir)).toEqual(poller.deadLetters());
 
       probe.heal();
-      expect(await poller.replayDeadLetters()).toBe(1);
+      const replay = await fetch(`${adminUrl}/replay`, { method: 'POST' });
+      expect(await replay.json()).toEqual({ replayed: 1, remaining: 0 });
       expect(probe.deliveries('fail#c')).toBe(6);
       expect(poller.deadLetters()).toEqual([]);
       expect(readDeadLetters(dir)).toEqual([]);
     } finally {
+      server.close();
       await poller.stop();
     }
   });
