@@ -6,6 +6,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
+import { constants } from 'node:os';
 import { dirname, join } from 'node:path';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 
@@ -20,6 +21,9 @@ export interface DynamoDbLocalOptions {
 
 export interface DynamoDbLocal {
   readonly endpoint: string;
+  readonly port: number;
+  /** Resolves when the process has ended, for whatever reason, with how ("killed by SIGKILL"). */
+  readonly exited: Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -94,6 +98,13 @@ async function waitUntilReady(endpoint: string, child: ChildProcess, output: () 
   }
 }
 
+/** How the watchdog shell ended; it exits with java's status, 128 + n when signal n ended java. */
+function describeExit(code: number | null, signal: NodeJS.Signals | null): string {
+  if (signal) return `killed by ${signal}`;
+  const javaSignal = Object.entries(constants.signals).find(([, number]) => number === (code ?? 0) - 128);
+  return javaSignal ? `killed by ${javaSignal[0]}` : `exit code ${code}`;
+}
+
 export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Promise<DynamoDbLocal> {
   checkJava();
   const dir = emulatorDir();
@@ -121,7 +132,9 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   };
   child.stdout?.on('data', collect);
   child.stderr?.on('data', collect);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const exited = new Promise<string>((resolve) =>
+    child.once('exit', (code, signal) => resolve(describeExit(code, signal))),
+  );
 
   const endpoint = `http://127.0.0.1:${port}`;
   const stop = async () => {
@@ -134,5 +147,5 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
     await stop();
     throw error;
   }
-  return { endpoint, stop };
+  return { endpoint, port, exited, stop };
 }

@@ -2,7 +2,8 @@
  * The local API Gateway: serves the routes of schemas/routes.ts over HTTP the way the CDK-built
  * REST API does. It runs the REQUEST authorizer, renders the same StartSyncExecution mapping
  * templates for workflow routes, invokes Lambda routes with API Gateway proxy events, and answers
- * with the same gateway responses and CORS headers.
+ * with the same gateway responses and CORS headers. While DynamoDB Local is down or restarting, every
+ * route answers 503 (schemas/routes.ts `serviceUnavailable`) at once instead of failing slowly.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -12,12 +13,21 @@ import type {
   APIGatewayProxyEvent,
   APIGatewayProxyResult,
 } from 'aws-lambda';
-import { cors, gatewayResponses, maxRequestBodyBytes, type Route, routes } from '../schemas/routes.ts';
+import { isServiceUnavailable } from '../lambdas/shared/errors.ts';
+import {
+  cors,
+  gatewayResponses,
+  maxRequestBodyBytes,
+  type Route,
+  routes,
+  serviceUnavailable,
+} from '../schemas/routes.ts';
 import type { LocalAdmin } from './admin.ts';
 import {
   renderStartSyncExecutionRequest,
   renderStartSyncExecutionResponse,
 } from './api-gateway-templates.ts';
+import type { DynamoDbHealth } from './dynamodb-supervisor.ts';
 import type { LocalLambdas } from './lambdas.ts';
 import { type LocalWorkflows, localStateMachineArn } from './workflows.ts';
 
@@ -26,6 +36,8 @@ export interface GatewayOptions {
   readonly workflows: LocalWorkflows;
   /** Awaited after a write workflow succeeds, before answering (read-your-writes mode). */
   readonly afterWrite?: () => Promise<void>;
+  /** While DynamoDB is down, routes answer 503 at once; a 503 from a route makes it check. */
+  readonly database: DynamoDbHealth;
   readonly log: (line: string) => void;
   /** Operator routes under /_local/ (local/admin.ts); API Gateway has none. */
   readonly admin?: LocalAdmin;
@@ -62,6 +74,11 @@ const gatewayReply = (type: keyof typeof gatewayResponses): Reply => ({
   statusCode: gatewayResponses[type].statusCode,
   body: JSON.stringify(gatewayResponses[type].body),
 });
+
+const unavailableReply: Reply = {
+  statusCode: serviceUnavailable.statusCode,
+  body: JSON.stringify(serviceUnavailable.body),
+};
 
 class BodyTooLargeError extends Error {}
 
@@ -163,7 +180,14 @@ export function createGateway(options: GatewayOptions): Server {
       authorizer,
     });
     const result = await workflows.startSync(workflow, JSON.parse(request.input), request.name);
-    if (result.status === 'SUCCEEDED' && event.httpMethod !== 'GET') await options.afterWrite?.();
+    if (result.status === 'SUCCEEDED' && event.httpMethod !== 'GET') {
+      // The write is committed: failing to wait for its events must not make the client retry it.
+      await options.afterWrite?.().catch((error: unknown) => {
+        options.log(
+          `${workflow}:${result.name} succeeded but waiting for its stream events failed (answering anyway): ${(error as Error).message}`,
+        );
+      });
+    }
     const response = renderStartSyncExecutionResponse(result, event.requestContext.requestId);
     return {
       reply: { statusCode: response.statusCode, body: response.body },
@@ -231,6 +255,7 @@ export function createGateway(options: GatewayOptions): Server {
     const authorization = await authorize(matched.route, event);
     if ('reply' in authorization) return { reply: authorization.reply };
     event.requestContext.authorizer = authorization.context;
+    if (!options.database.available) return { reply: unavailableReply };
 
     const { target } = matched.route;
     if ('workflow' in target) return runWorkflow(target.workflow, event, authorization.context);
@@ -245,11 +270,13 @@ export function createGateway(options: GatewayOptions): Server {
     handle(request)
       .catch((error: unknown) => {
         options.log(`gateway error: ${(error as Error).stack ?? String(error)}`);
+        if (isServiceUnavailable(error)) return { reply: unavailableReply };
         return {
           reply: { statusCode: 500, body: JSON.stringify({ errors: { server: ['internal error'] } }) },
         };
       })
       .then(({ reply, execution }: { reply: Reply; execution?: string }) => {
+        if (reply.statusCode === serviceUnavailable.statusCode) options.database.suspect();
         const noBody = reply.statusCode === 204 || reply.body === '';
         response.writeHead(reply.statusCode, {
           ...corsHeaders,

@@ -10,7 +10,8 @@ import { statusOfError } from '../lambdas/shared/errors.ts';
 import { articleSearch } from '../lambdas/shared/search/configured.ts';
 import { type TableId, tableEnvVar, tables } from '../schemas/tables.ts';
 import { createLocalAdmin } from './admin.ts';
-import { type DynamoDbLocal, localAwsConfig, startDynamoDbLocal } from './dynamodb-local.ts';
+import { localAwsConfig } from './dynamodb-local.ts';
+import { DynamoDbSupervisor } from './dynamodb-supervisor.ts';
 import { createGateway } from './gateway.ts';
 import { ensureKeyPair } from './keys.ts';
 import { LocalLambdas } from './lambdas.ts';
@@ -35,6 +36,11 @@ export interface RuntimeOptions {
   /** Stream checkpoints and dead letters; undefined keeps them in memory. */
   readonly eventsDir?: string;
   readonly log?: (line: string) => void;
+  /**
+   * Called when DynamoDB is gone for good (an in-memory DynamoDB Local died, or one with a data
+   * directory cannot be restarted), with one line saying why; default: print it and exit with 1.
+   */
+  readonly onFatal?: (message: string) => void;
 }
 
 export interface Runtime {
@@ -49,16 +55,25 @@ export interface Runtime {
   stop(): Promise<void>;
 }
 
+function exitOnFatal(message: string): never {
+  console.error(message);
+  process.exit(1);
+}
+
 /** Stream lag in --async-events mode; in the default mode writes settle their events before answering. */
 const STREAM_POLL_INTERVAL_MS = 100;
 
 export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const log = options.log ?? ((line: string) => console.log(line));
-  const database = options.dynamoDbEndpoint
-    ? undefined
-    : await startDynamoDbLocal({ dataDir: options.dataDir });
-  const endpoint = options.dynamoDbEndpoint ?? (database as DynamoDbLocal).endpoint;
+  const database = await DynamoDbSupervisor.start({
+    endpoint: options.dynamoDbEndpoint,
+    dataDir: options.dataDir,
+    log,
+    onFatal: options.onFatal ?? exitOnFatal,
+  });
+  const { endpoint } = database;
   const dynamoDb = new DynamoDBClient({ ...localAwsConfig, endpoint });
+  database.observe(dynamoDb);
   try {
     const tableNames = localTableNames(options.tablePrefix ?? 'conduit-');
     await createTables(dynamoDb, tableNames);
@@ -99,7 +114,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     });
     const afterWrite = options.asyncEvents ? undefined : () => events.settle();
     const admin = createLocalAdmin({ dynamoDbEndpoint: endpoint, tableNames, search: articleSearch, events });
-    const server = createGateway({ lambdas, workflows, afterWrite, log, admin });
+    const server = createGateway({ lambdas, workflows, afterWrite, database, log, admin });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(options.port, '127.0.0.1', resolve);
@@ -118,12 +133,12 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         await events.stop();
         await workflows.idle();
         dynamoDb.destroy();
-        await database?.stop();
+        await database.stop();
       },
     };
   } catch (error) {
     dynamoDb.destroy();
-    await database?.stop();
+    await database.stop();
     throw error;
   }
 }

@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as dynamodb from '@aws-sdk/client-dynamodb';
 import { ExecutionError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import { isConnectionFailure } from '../lambdas/shared/errors.ts';
 import { functionSubstitution, functions } from '../schemas/functions.ts';
 import { fromRoot } from '../schemas/paths.ts';
 import { type TableId, tableSubstitution, tables } from '../schemas/tables.ts';
@@ -156,21 +157,34 @@ function namedError(name: string, cause: string): Error {
   return error;
 }
 
-/** The error Step Functions raises for a failed DynamoDB call, by integration kind. */
+/**
+ * The error Step Functions raises for a failed DynamoDB call, by integration kind. Step Functions
+ * names it after the exception class, which always ends in "Exception" (InternalServerError →
+ * InternalServerErrorException). Locally an outage is a refused or broken connection; in AWS a
+ * failing service answers 500 InternalServerError, which is what the Retry clauses retry.
+ */
 export function dynamoDbTaskError(error: unknown, optimized: boolean): Error {
-  const sdkError = error as dynamodb.DynamoDBServiceException;
+  const sdkError = (
+    isConnectionFailure(error)
+      ? new dynamodb.InternalServerError({
+          message: (error as Error).message,
+          $metadata: { httpStatusCode: 500 },
+        })
+      : error
+  ) as dynamodb.DynamoDBServiceException;
   const modelled = typeof (dynamodb as Record<string, unknown>)[sdkError.name] === 'function';
+  const exception = sdkError.name.endsWith('Exception') ? sdkError.name : `${sdkError.name}Exception`;
   const status = sdkError.$metadata?.httpStatusCode ?? 400;
   const requestId = sdkError.$metadata?.requestId ?? randomUUID();
   const message = sdkError.message ?? String(error);
   if (optimized) {
     return namedError(
-      `DynamoDB.${modelled ? sdkError.name : 'AmazonDynamoDBException'}`,
+      `DynamoDB.${modelled ? exception : 'AmazonDynamoDBException'}`,
       `${message} (Service: AmazonDynamoDBv2; Status Code: ${status}; Error Code: ${sdkError.name}; Request ID: ${requestId}; Proxy: null)`,
     );
   }
   return namedError(
-    `DynamoDb.${modelled ? sdkError.name : 'DynamoDbException'}`,
+    `DynamoDb.${modelled ? exception : 'DynamoDbException'}`,
     `${message} (Service: DynamoDb, Status Code: ${status}, Request ID: ${requestId})`,
   );
 }

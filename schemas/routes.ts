@@ -101,6 +101,18 @@ export const gatewayResponses = {
 } as const;
 
 /**
+ * What a route answers when a service it depends on failed (DynamoDB down, restarting or throttling),
+ * so clients retry instead of taking it for a bug: the API Lambdas (lambdas/shared/http.ts), the
+ * workflow response template once a workflow's Retry clauses ran out, and the local gateway while
+ * DynamoDB Local is down. Not a gateway response: in AWS it comes from the integrations, and API
+ * Gateway has no response type for "a backend is unavailable".
+ */
+export const serviceUnavailable = {
+  statusCode: 503,
+  body: { errors: { service: ['temporarily unavailable, retry shortly'] } },
+} as const;
+
+/**
  * Largest request body accepted (413 above it): StartSyncExecution takes at most 256 KiB of input,
  * so a larger article could never reach its workflow.
  */

@@ -59,7 +59,10 @@ export interface ConduitApiProps {
   readonly workflows: ConduitWorkflows;
 }
 
-/** Every status the response template can set (success, the Fail error kinds, and its 500 fallback). */
+/**
+ * Every status the response template can set (success, the Fail error kinds, 503 for a service
+ * failure the retries did not outlast, and its 500 fallback).
+ */
 export const WORKFLOW_RESPONSE_STATUSES = [
   '200',
   '201',
@@ -70,6 +73,7 @@ export const WORKFLOW_RESPONSE_STATUSES = [
   '409',
   '422',
   '500',
+  '503',
 ] as const;
 
 /** Body of a failure of the StartSyncExecution call itself (same as the response template's fallback). */

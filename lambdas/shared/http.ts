@@ -1,12 +1,13 @@
 /**
  * The edge of every API Lambda: parses the proxy event, runs the use case, and maps typed errors
- * to RealWorld error bodies in one place. Responses carry the CORS headers of schemas/routes.ts.
+ * to RealWorld error bodies in one place (a failing dependency is a 503, anything else unexpected a
+ * 500). Responses carry the CORS headers of schemas/routes.ts.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type { z } from 'zod';
 import { validationErrors } from '../../schemas/requests.ts';
-import { cors } from '../../schemas/routes.ts';
-import { AppError, type ErrorFields, statusOfError } from './errors.ts';
+import { cors, serviceUnavailable } from '../../schemas/routes.ts';
+import { AppError, type ErrorFields, isServiceUnavailable, statusOfError } from './errors.ts';
 import { logger } from './observability.ts';
 
 export const corsHeaders: Record<string, string> = {
@@ -84,6 +85,10 @@ export function apiHandler(run: (request: ApiRequest) => Promise<ApiResponse>) {
       if (error instanceof AppError) {
         logger.info('Request rejected', { kind: error.kind, fields: error.fields });
         return errorResponse(statusOfError[error.kind], error.fields);
+      }
+      if (isServiceUnavailable(error)) {
+        logger.warn('A service the request needs is unavailable', error as Error);
+        return json(serviceUnavailable.statusCode, serviceUnavailable.body);
       }
       logger.error('Request failed', error as Error);
       return errorResponse(500, { server: ['internal error'] });

@@ -21,13 +21,19 @@ const LOCAL_RUNNER_RESOURCES = [
   /^arn:aws:states:::states:startExecution$/,
 ];
 
-/** Errors a Retry must cover per integration: throttling and transient service failures. */
+/**
+ * Errors a Retry must cover per integration: throttling and transient service failures (a DynamoDB
+ * outage reaches a task as InternalServerError, locally too: local/workflows.ts dynamoDbTaskError).
+ */
 function throttlingErrors(state: AslState): string[] {
   const resource = state.Resource ?? '';
-  if (resource.includes(':aws-sdk:dynamodb:'))
-    return ['DynamoDb.ThrottlingException', 'DynamoDb.ProvisionedThroughputExceededException'];
-  if (resource.includes(':::dynamodb:'))
-    return ['DynamoDB.ThrottlingException', 'DynamoDB.ProvisionedThroughputExceededException'];
+  const dynamoDbErrors = [
+    'ThrottlingException',
+    'ProvisionedThroughputExceededException',
+    'InternalServerErrorException',
+  ];
+  if (resource.includes(':aws-sdk:dynamodb:')) return dynamoDbErrors.map((error) => `DynamoDb.${error}`);
+  if (resource.includes(':::dynamodb:')) return dynamoDbErrors.map((error) => `DynamoDB.${error}`);
   if (resource.includes(':::lambda:invoke')) return ['Lambda.TooManyRequestsException'];
   if (resource.includes(':::states:startExecution')) return ['StepFunctions.SdkClientException'];
   return [];

@@ -12,6 +12,7 @@ import {
   type StartSyncExecutionResponse,
   stateMachineArnPlaceholder,
 } from '../../local/api-gateway-templates.ts';
+import { serviceUnavailable } from '../../schemas/routes.ts';
 
 const stateMachineArn = 'arn:aws:states:us-east-1:123456789012:stateMachine:register-user';
 const genericError = '{"errors":{"server":["internal error"]}}';
@@ -218,8 +219,9 @@ describe('start-sync-execution.response.vtl', () => {
     'States.TaskFailed',
     'States.Timeout',
     'States.Runtime',
-    'DynamoDb.ProvisionedThroughputExceededException',
+    'DynamoDb.DynamoDbException',
     'DynamoDB.ConditionalCheckFailedException',
+    'Lambda.InternalServerErrorException',
     'Lambda.ServiceException',
     'validation',
     '',
@@ -230,6 +232,21 @@ describe('start-sync-execution.response.vtl', () => {
 
     expect(response).toEqual({ statusCode: 500, body: genericError });
     expect(response.body).not.toContain('SECRET');
+  });
+
+  it.each([
+    'DynamoDb.InternalServerErrorException',
+    'DynamoDB.InternalServerErrorException',
+    'DynamoDb.ProvisionedThroughputExceededException',
+    'DynamoDb.ThrottlingException',
+    'DynamoDB.RequestLimitExceededException',
+  ])('answers FAILED %s (a service failure outlasting the retries) with 503 and never the cause', (error) => {
+    const cause =
+      'connect ECONNREFUSED 127.0.0.1:8000 (Service: DynamoDb, Status Code: 500, Request ID: SECRET)';
+    expect(render({ status: 'FAILED', error, cause })).toEqual({
+      statusCode: serviceUnavailable.statusCode,
+      body: JSON.stringify(serviceUnavailable.body),
+    });
   });
 
   it('answers a known error without a cause with 500', () => {

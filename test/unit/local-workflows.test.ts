@@ -2,10 +2,14 @@
 
 import {
   ConditionalCheckFailedException,
+  DynamoDBClient,
   DynamoDBServiceException,
+  GetItemCommand,
+  InternalServerError,
   TransactionCanceledException,
 } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from '@jest/globals';
+import { freePort, localAwsConfig } from '../../local/dynamodb-local.ts';
 import { dynamoDbTaskError, substitute } from '../../local/workflows.ts';
 
 const metadata = { httpStatusCode: 400, requestId: 'REQ1' };
@@ -44,6 +48,64 @@ describe('dynamoDbTaskError', () => {
     });
     expect(dynamoDbTaskError(unmodelled, false).name).toBe('DynamoDb.DynamoDbException');
     expect(dynamoDbTaskError(unmodelled, true).name).toBe('DynamoDB.AmazonDynamoDBException');
+  });
+});
+
+describe('dynamoDbTaskError for a DynamoDB that is down', () => {
+  /** The error the SDK really raises when nothing listens on DynamoDB's port. */
+  async function connectionRefused(): Promise<unknown> {
+    const client = new DynamoDBClient({
+      ...localAwsConfig,
+      endpoint: `http://127.0.0.1:${await freePort()}`,
+    });
+    try {
+      await client.send(new GetItemCommand({ TableName: 'any', Key: { pk: { S: 'x' } } }));
+    } catch (error) {
+      return error;
+    } finally {
+      client.destroy();
+    }
+    throw new Error('a call to a closed port succeeded');
+  }
+
+  it('reports a refused connection as the 500 InternalServerError a failing DynamoDB answers in AWS', async () => {
+    const refused = await connectionRefused();
+    // Under jest the SDK wraps it ("AWS SDK error wrapper for Error: connect ECONNREFUSED …"): the
+    // error comes from another realm. In a plain Node process it keeps its code; both are recognized.
+    expect((refused as Error).message).toContain('connect ECONNREFUSED');
+
+    const sdk = dynamoDbTaskError(refused, false);
+    expect(sdk.name).toBe('DynamoDb.InternalServerErrorException');
+    expect(sdk.message).toMatch(
+      /connect ECONNREFUSED 127\.0\.0\.1:\d+ \(Service: DynamoDb, Status Code: 500, /,
+    );
+
+    const optimized = dynamoDbTaskError(refused, true);
+    expect(optimized.name).toBe('DynamoDB.InternalServerErrorException');
+    expect(optimized.message).toContain('Status Code: 500; Error Code: InternalServerError;');
+  });
+
+  it('does the same for a connection broken mid-request (socket hang up)', () => {
+    const hangUp = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+    expect(dynamoDbTaskError(hangUp, false).name).toBe('DynamoDb.InternalServerErrorException');
+    expect(dynamoDbTaskError(new Error('socket hang up'), true).name).toBe(
+      'DynamoDB.InternalServerErrorException',
+    );
+  });
+
+  it('names modelled errors after their exception class, which always ends in Exception', () => {
+    const serverError = new InternalServerError({
+      message: 'Internal server error',
+      $metadata: { httpStatusCode: 500 },
+    });
+    expect(dynamoDbTaskError(serverError, false).name).toBe('DynamoDb.InternalServerErrorException');
+    expect(dynamoDbTaskError(serverError, true).name).toBe('DynamoDB.InternalServerErrorException');
+  });
+
+  it('leaves other failures that are not the service failing as they were', () => {
+    const bug = new TypeError('Cannot read properties of undefined');
+    expect(dynamoDbTaskError(bug, false).name).toBe('DynamoDb.DynamoDbException');
+    expect(dynamoDbTaskError(bug, false).message).toContain('Status Code: 400');
   });
 });
 
