@@ -195,6 +195,7 @@ export class DynamoDbSupervisor implements DynamoDbHealth {
         }
         reason = firstLine(error);
         this.failedStarts++;
+        this.options.log(`DynamoDB Local did not start again: ${reason}`);
       }
     }
     this.fail(

@@ -108,10 +108,14 @@ describe('DynamoDB Local with a data directory', () => {
   it('gives up when the restarts fail', async () => {
     const failure = new Error('DynamoDB Local exited with code 1: Address already in use\n  at …');
     const standIn = new StandIn(['sleep 600', failure]);
-    const { fatal } = await supervise(standIn, { dataDir: '/data/dynamodb' });
+    const { lines, fatal } = await supervise(standIn, { dataDir: '/data/dynamodb' });
 
     standIn.kill();
     await waitFor(() => fatal.length > 0, 'giving up');
+    expect(lines.slice(1)).toEqual([
+      'DynamoDB Local did not start again: DynamoDB Local exited with code 1: Address already in use',
+      'DynamoDB Local did not start again: DynamoDB Local exited with code 1: Address already in use',
+    ]);
     expect(fatal).toEqual([
       'DynamoDB Local cannot be kept running: 3 starts in a row ended within 30 s (last: DynamoDB Local exited with code 1: Address already in use); the runtime stops, the data in /data/dynamodb is kept.',
     ]);
