@@ -138,7 +138,9 @@ export function createGateway(options: GatewayOptions): Server {
       return { context: { ...context, principalId: result.principalId } };
     } catch (error) {
       if ((error as Error).message === 'Unauthorized') return { reply: gatewayReply('UNAUTHORIZED') };
-      throw error;
+      // Any other failure of the authorizer: API Gateway answers AUTHORIZER_CONFIGURATION_ERROR.
+      options.log(`authorizer error: ${(error as Error).stack ?? String(error)}`);
+      return { reply: gatewayReply('AUTHORIZER_CONFIGURATION_ERROR') };
     }
   }
 

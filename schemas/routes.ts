@@ -94,6 +94,15 @@ export function findRoute(method: string, resourcePath: string): Route | undefin
 export const gatewayResponses = {
   UNAUTHORIZED: { statusCode: 401, body: { errors: { token: ['is missing'] } } },
   ACCESS_DENIED: { statusCode: 401, body: { errors: { token: ['is invalid'] } } },
+  // The authorizer threw anything but "Unauthorized" (it could not read the key), timed out or could
+  // not be invoked; API Gateway's default is a 500 `{"message": null}` (the failure modes in
+  // https://dev.to/marcogrcr/api-gateway-lambda-authorizer-lambda-proxy-integration-failure-modes-52bc,
+  // the type in https://docs.aws.amazon.com/apigateway/latest/developerguide/supported-gateway-response-types.html).
+  // Transient, so a 503 that clients retry, never a 401 that logs them out.
+  AUTHORIZER_CONFIGURATION_ERROR: {
+    statusCode: 503,
+    body: { errors: { service: ['temporarily unavailable, retry shortly'] } },
+  },
   // What API Gateway answers for an unknown path or method (403 by default).
   MISSING_AUTHENTICATION_TOKEN: { statusCode: 404, body: { errors: { route: ['not found'] } } },
   REQUEST_TOO_LARGE: { statusCode: 413, body: { errors: { body: ['is too large'] } } },
