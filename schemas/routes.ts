@@ -2,8 +2,9 @@
  * The HTTP API: one table, read by the CDK API stack and by the local gateway.
  *
  * auth: none      no authorizer runs
- *       optional  the authorizer runs; anonymous requests pass, a bad token is still 401
- *       required  the authorizer rejects a missing or bad token with 401
+ *       optional  the authorizer runs; requests without an Authorization header pass anonymously,
+ *                 a bad token or any other Authorization header is still 401
+ *       required  the authorizer rejects a missing or bad token (any other header too) with 401
  * target: an EXPRESS workflow (state-machines/express/<name>.asl.json, StartSyncExecution)
  *         or a Lambda function (schemas/functions.ts, proxy integration).
  */

@@ -11,7 +11,7 @@
  * AUTHORIZER_CONFIGURATION_ERROR (a 5xx, schemas/routes.ts), so clients retry instead of logging out.
  * Whether the user still exists is for each write to check (a workflow's own read or transaction).
  */
-import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
+import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent, Context } from 'aws-lambda';
 import { findRoute } from '../../schemas/routes.ts';
 import { logger } from '../shared/observability.ts';
 import { authorizationHeader, InvalidTokenError, tokenFromHeader, verifyToken } from '../shared/tokens.ts';
@@ -27,7 +27,9 @@ const policy = (effect: 'Allow' | 'Deny', methodArn: string, userId: string): AP
 
 export const handler = async (
   event: APIGatewayRequestAuthorizerEvent,
+  context: Context,
 ): Promise<APIGatewayAuthorizerResult> => {
+  logger.addContext(context);
   const header = authorizationHeader(event.headers)?.trim() ?? '';
   if (header === '') {
     if (findRoute(event.httpMethod, event.resource)?.auth === 'optional') {
