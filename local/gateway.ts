@@ -165,8 +165,9 @@ export function createGateway(options: GatewayOptions): Server {
       return { context: { ...context, principalId: result.principalId } };
     } catch (error) {
       if ((error as Error).message === 'Unauthorized') return { reply: gatewayReply('UNAUTHORIZED') };
-      // Any other failure of the authorizer: API Gateway answers AUTHORIZER_CONFIGURATION_ERROR.
-      options.log(`authorizer error: ${(error as Error).stack ?? String(error)}`);
+      // Any other failure of the authorizer (which logged it): API Gateway answers
+      // AUTHORIZER_CONFIGURATION_ERROR.
+      options.log(`authorizer failed: ${(error as Error).message}`);
       return { reply: gatewayReply('AUTHORIZER_CONFIGURATION_ERROR') };
     }
   }
