@@ -33,9 +33,48 @@ export class MappingTemplateError extends Error {
   override name = 'MappingTemplateError';
 }
 
-/** The request body is not JSON, so `$input.json` / `$input.path` cannot evaluate it. */
+/** The request body is not JSON API Gateway parses, so `$input.json` / `$input.path` cannot evaluate it. */
 export class InvalidRequestBodyError extends Error {
   override name = 'InvalidRequestBodyError';
+}
+
+/**
+ * The deepest nesting of objects and arrays a body may have. API Gateway does not document its limit.
+ * Its templates parse bodies with Jackson (its parse errors carry Jackson's messages: "Could not parse
+ * request body into json: Unrecognized token 'json' … [Source: [B@41ebdee4; line: 1, column: 6]",
+ * https://gist.github.com/rpgreen/5cd3d5c872781335a5d3), which refuses more than 1000 levels by
+ * default (StreamReadConstraints, Jackson 2.15 and later). Assumed here: a deeper body is one that
+ * does not parse (the gateway answers BAD_REQUEST_BODY), rather than one that overflows the renderer.
+ */
+export const MAX_JSON_DEPTH = 1000;
+
+/** The deepest nesting of objects and arrays in a JSON text, counted without recursion. */
+function nestingDepth(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let index = 0; index < text.length; index++) {
+    const char = text[index];
+    if (inString) {
+      if (char === '\\') index++;
+      else if (char === '"') inString = false;
+    } else if (char === '"') inString = true;
+    else if (char === '{' || char === '[') deepest = Math.max(deepest, ++depth);
+    else if (char === '}' || char === ']') depth--;
+  }
+  return deepest;
+}
+
+/** Parses a request body as API Gateway's templates do; InvalidRequestBodyError when they could not. */
+export function parseRequestBody(text: string): unknown {
+  if (nestingDepth(text) > MAX_JSON_DEPTH) {
+    throw new InvalidRequestBodyError(`The body is nested deeper than ${MAX_JSON_DEPTH} levels`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new InvalidRequestBodyError('The body is not valid JSON');
+  }
 }
 
 export interface StartSyncExecutionRequestParams {
@@ -392,12 +431,7 @@ function createInput(body: string, params: InputParams): VtlMap {
   const document = (): unknown => {
     if (parsed === undefined) {
       // An empty body evaluates as {} (what API Gateway is commonly observed to do; not in the reference).
-      const text = javaTrim(body) === '' ? '{}' : body;
-      try {
-        parsed = { value: JSON.parse(text) };
-      } catch {
-        throw new InvalidRequestBodyError('The body is not valid JSON');
-      }
+      parsed = { value: parseRequestBody(javaTrim(body) === '' ? '{}' : body) };
     }
     return parsed.value;
   };

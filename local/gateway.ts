@@ -24,6 +24,7 @@ import {
 } from '../schemas/routes.ts';
 import type { LocalAdmin } from './admin.ts';
 import {
+  parseRequestBody,
   renderStartSyncExecutionRequest,
   renderStartSyncExecutionResponse,
 } from './api-gateway-templates.ts';
@@ -82,15 +83,34 @@ const unavailableReply: Reply = {
 
 class BodyTooLargeError extends Error {}
 
+/**
+ * How much of a body over maxRequestBodyBytes is still read, and dropped, before the 413: a client
+ * reads an answer reliably only once it has sent its body (a socket closed on unread data is reset).
+ * API Gateway itself refuses payloads over 10 MB with REQUEST_TOO_LARGE (its quotas:
+ * https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-execution-service-limits-table.html);
+ * the 200 KiB limit of schemas/routes.ts is this runtime's, AWS lets such a body reach the integration.
+ */
+const MAX_DRAINED_BYTES = 10 * 1024 * 1024;
+
 async function readBody(request: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request) {
     size += (chunk as Buffer).length;
-    if (size > maxRequestBodyBytes) throw new BodyTooLargeError();
-    chunks.push(chunk as Buffer);
+    if (size > MAX_DRAINED_BYTES) throw new BodyTooLargeError();
+    if (size <= maxRequestBodyBytes) chunks.push(chunk as Buffer);
   }
+  if (size > maxRequestBodyBytes) throw new BodyTooLargeError();
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/** A path parameter as API Gateway passes it, decoded; undefined when its %-escapes do not decode. */
+function decodePathParameter(raw: string): string | undefined {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return undefined;
+  }
 }
 
 function match(
@@ -101,8 +121,15 @@ function match(
     if (candidate.route.method !== method) continue;
     const found = candidate.pattern.exec(path);
     if (!found) continue;
+    const values = candidate.parameterNames.map((_name, index) =>
+      decodePathParameter(found[index + 1] ?? ''),
+    );
+    // A path that does not decode matches no route (AWS does not document this case; HTTP APIs were
+    // seen to answer 404 for /a%25Fb/thing, whose %Fb does not decode: Stack Overflow, "How to encode
+    // parameters for AWS API Gateway (HTTP API)?"), so it is MISSING_AUTHENTICATION_TOKEN here.
+    if (values.some((value) => value === undefined)) return undefined;
     const pathParameters = Object.fromEntries(
-      candidate.parameterNames.map((name, index) => [name, decodeURIComponent(found[index + 1] ?? '')]),
+      candidate.parameterNames.map((name, index) => [name, values[index] ?? '']),
     );
     return { route: candidate.route, pathParameters };
   }
@@ -155,7 +182,10 @@ export function createGateway(options: GatewayOptions): Server {
       return { context: { ...context, principalId: result.principalId } };
     } catch (error) {
       if ((error as Error).message === 'Unauthorized') return { reply: gatewayReply('UNAUTHORIZED') };
-      throw error;
+      // Any other failure of the authorizer (which logged it): API Gateway answers
+      // AUTHORIZER_CONFIGURATION_ERROR.
+      options.log(`authorizer failed: ${(error as Error).message}`);
+      return { reply: gatewayReply('AUTHORIZER_CONFIGURATION_ERROR') };
     }
   }
 
@@ -166,7 +196,7 @@ export function createGateway(options: GatewayOptions): Server {
   ): Promise<{ reply: Reply; execution: string }> {
     if (event.body) {
       try {
-        JSON.parse(event.body);
+        parseRequestBody(event.body);
       } catch {
         return { reply: gatewayReply('BAD_REQUEST_BODY'), execution: '' };
       }
@@ -212,7 +242,10 @@ export function createGateway(options: GatewayOptions): Server {
     try {
       body = await readBody(request);
     } catch (error) {
-      if (error instanceof BodyTooLargeError) return { reply: gatewayReply('REQUEST_TOO_LARGE') };
+      if (error instanceof BodyTooLargeError) {
+        // Closed after the answer: the connection may still carry the rest of a body never read.
+        return { reply: { ...gatewayReply('REQUEST_TOO_LARGE'), headers: { Connection: 'close' } } };
+      }
       throw error;
     }
     const headers = singleValueHeaders(request);

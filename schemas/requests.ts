@@ -7,6 +7,24 @@ import { z } from 'zod';
 const BLANK = "can't be blank";
 export const MIN_PASSWORD_LENGTH = 8;
 export const MAX_PASSWORD_LENGTH = 72; // bcrypt ignores bytes past 72
+/**
+ * Usernames and emails are parts of DynamoDB keys (`username#…`, `email#…`, at most 2048 bytes), so
+ * they are bounded well below that; 254 is the longest address SMTP carries (RFC 5321).
+ */
+export const MAX_USERNAME_LENGTH = 64;
+export const MAX_EMAIL_LENGTH = 254;
+
+/**
+ * The longest path parameter or `author`/`favorited` filter that can name anything: each is looked up
+ * in a DynamoDB partition key (at most 2048 bytes with its prefix; 600 UTF-16 code units, which Java
+ * and JavaScript both count, are at most 1800 UTF-8 bytes). Far above every name the API makes, so
+ * only values that name nothing are affected: a longer path parameter is passed on as "", which names
+ * nothing either (the request template does the same for workflows and keeps this number), and a
+ * longer filter is a 422.
+ */
+export const MAX_LOOKUP_LENGTH = 600;
+
+const tooLong = (maximum: number, unit = 'characters') => `is too long (maximum is ${maximum} ${unit})`;
 
 const requiredText = () =>
   z
@@ -14,7 +32,9 @@ const requiredText = () =>
     .trim()
     .min(1, BLANK);
 
-const email = () => requiredText().pipe(z.email({ error: 'is invalid' }));
+const username = () => requiredText().max(MAX_USERNAME_LENGTH, tooLong(MAX_USERNAME_LENGTH));
+const emailText = () => requiredText().max(MAX_EMAIL_LENGTH, tooLong(MAX_EMAIL_LENGTH));
+const email = () => emailText().pipe(z.email({ error: 'is invalid' }));
 
 const password = () =>
   z
@@ -36,13 +56,13 @@ export const section = <Shape extends z.ZodRawShape>(shape: Shape) =>
   z.object(shape, { error: (issue) => (issue.input == null ? BLANK : 'must be an object') });
 
 export const registerUserRequest = z.object({
-  user: section({ username: requiredText(), email: email(), password: password() }),
+  user: section({ username: username(), email: email(), password: password() }),
 });
 export type RegisterUserRequest = z.infer<typeof registerUserRequest>;
 
 export const loginRequest = z.object({
   user: section({
-    email: requiredText(),
+    email: emailText(),
     password: z
       .string({ error: (issue) => (issue.input == null ? BLANK : 'must be a string') })
       .min(1, BLANK),
@@ -52,7 +72,7 @@ export type LoginRequest = z.infer<typeof loginRequest>;
 
 export const updateUserRequest = z.object({
   user: section({
-    username: requiredText().optional(),
+    username: username().optional(),
     email: email().optional(),
     password: password().optional(),
     bio: optionalProfileText().optional(),
@@ -85,7 +105,6 @@ export const MAX_BODY_BYTES = 50_000;
 export const MAX_TAGS = 50;
 export const MAX_TAG_LENGTH = 64;
 
-const tooLong = (maximum: number, unit = 'characters') => `is too long (maximum is ${maximum} ${unit})`;
 /** What a text costs in a workflow's state: its size as a JSON string, in UTF-8 bytes. */
 const jsonBytes = (text: string): number => new TextEncoder().encode(JSON.stringify(text)).length;
 
@@ -139,11 +158,10 @@ const queryInteger = (min: number, max: number, fallback: number) => {
 };
 
 /** An optional query filter; an empty value (`?tag=`) is no filter. */
-const queryFilter = () =>
-  z
-    .string()
-    .optional()
-    .transform((value) => value || undefined);
+const queryFilter = (text = z.string()) => text.optional().transform((value) => value || undefined);
+
+/** A filter naming a user: one longer than any lookup can name is refused. */
+const usernameFilter = () => queryFilter(z.string().max(MAX_LOOKUP_LENGTH, tooLong(MAX_LOOKUP_LENGTH)));
 
 const paging = {
   limit: queryInteger(1, MAX_PAGE_LIMIT, 20),
@@ -152,8 +170,8 @@ const paging = {
 
 export const listArticlesQuery = z.object({
   tag: queryFilter(),
-  author: queryFilter(),
-  favorited: queryFilter(),
+  author: usernameFilter(),
+  favorited: usernameFilter(),
   ...paging,
 });
 export type ListArticlesQuery = z.infer<typeof listArticlesQuery>;

@@ -2,8 +2,9 @@
  * The HTTP API: one table, read by the CDK API stack and by the local gateway.
  *
  * auth: none      no authorizer runs
- *       optional  the authorizer runs; anonymous requests pass, a bad token is still 401
- *       required  the authorizer rejects a missing or bad token with 401
+ *       optional  the authorizer runs; requests without an Authorization header pass anonymously,
+ *                 a bad token or any other Authorization header is still 401
+ *       required  the authorizer rejects a missing or bad token (any other header too) with 401
  * target: an EXPRESS workflow (state-machines/express/<name>.asl.json, StartSyncExecution)
  *         or a Lambda function (schemas/functions.ts, proxy integration).
  */
@@ -88,19 +89,6 @@ export function findRoute(method: string, resourcePath: string): Route | undefin
 }
 
 /**
- * Bodies of API Gateway's own responses (no integration ran). The authorizer throws
- * `Unauthorized` for a missing token (UNAUTHORIZED) and denies a bad one (ACCESS_DENIED, sent as 401).
- */
-export const gatewayResponses = {
-  UNAUTHORIZED: { statusCode: 401, body: { errors: { token: ['is missing'] } } },
-  ACCESS_DENIED: { statusCode: 401, body: { errors: { token: ['is invalid'] } } },
-  // What API Gateway answers for an unknown path or method (403 by default).
-  MISSING_AUTHENTICATION_TOKEN: { statusCode: 404, body: { errors: { route: ['not found'] } } },
-  REQUEST_TOO_LARGE: { statusCode: 413, body: { errors: { body: ['is too large'] } } },
-  BAD_REQUEST_BODY: { statusCode: 400, body: { errors: { body: ['is not valid JSON'] } } },
-} as const;
-
-/**
  * What a route answers when a service it depends on failed (DynamoDB down, restarting or throttling),
  * so clients retry instead of taking it for a bug: the API Lambdas (lambdas/shared/http.ts), the
  * workflow response template once a workflow's Retry clauses ran out, and the local gateway while
@@ -110,6 +98,25 @@ export const gatewayResponses = {
 export const serviceUnavailable = {
   statusCode: 503,
   body: { errors: { service: ['temporarily unavailable, retry shortly'] } },
+} as const;
+
+/**
+ * Bodies of API Gateway's own responses (no integration ran). The authorizer throws
+ * `Unauthorized` for a missing token (UNAUTHORIZED) and denies a bad one (ACCESS_DENIED, sent as 401).
+ */
+export const gatewayResponses = {
+  UNAUTHORIZED: { statusCode: 401, body: { errors: { token: ['is missing'] } } },
+  ACCESS_DENIED: { statusCode: 401, body: { errors: { token: ['is invalid'] } } },
+  // The authorizer threw anything but "Unauthorized" (it could not read the key), timed out or could
+  // not be invoked; API Gateway's default is a 500 `{"message": null}` (the failure modes in
+  // https://dev.to/marcogrcr/api-gateway-lambda-authorizer-lambda-proxy-integration-failure-modes-52bc,
+  // the type in https://docs.aws.amazon.com/apigateway/latest/developerguide/supported-gateway-response-types.html).
+  // Transient, so a 503 that clients retry, never a 401 that logs them out.
+  AUTHORIZER_CONFIGURATION_ERROR: serviceUnavailable,
+  // What API Gateway answers for an unknown path or method (403 by default).
+  MISSING_AUTHENTICATION_TOKEN: { statusCode: 404, body: { errors: { route: ['not found'] } } },
+  REQUEST_TOO_LARGE: { statusCode: 413, body: { errors: { body: ['is too large'] } } },
+  BAD_REQUEST_BODY: { statusCode: 400, body: { errors: { body: ['is not valid JSON'] } } },
 } as const;
 
 /**

@@ -4,7 +4,7 @@ import { tableName } from '../shared/config.ts';
 import { AppError } from '../shared/errors.ts';
 import { apiHandler } from '../shared/http.ts';
 import { presentUser } from '../shared/presenters.ts';
-import { tokenFromHeader } from '../shared/tokens.ts';
+import { authorizationHeader, tokenFromHeader } from '../shared/tokens.ts';
 import { UsersRepository } from '../shared/users-repository.ts';
 
 const users = new UsersRepository(documentClient, tableName('Users'));
@@ -12,6 +12,6 @@ const users = new UsersRepository(documentClient, tableName('Users'));
 export const handler = apiHandler(async ({ event, userId }) => {
   const user = userId ? await users.findById(userId) : undefined;
   if (!user) throw new AppError('Unauthorized', { token: ['is invalid'] });
-  const token = tokenFromHeader(event.headers.Authorization ?? event.headers.authorization) ?? '';
+  const token = tokenFromHeader(authorizationHeader(event.headers) ?? '') ?? '';
   return { statusCode: 200, body: presentUser(user, token) };
 });

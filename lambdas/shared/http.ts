@@ -5,7 +5,7 @@
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type { z } from 'zod';
-import { validationErrors } from '../../schemas/requests.ts';
+import { MAX_LOOKUP_LENGTH, validationErrors } from '../../schemas/requests.ts';
 import { cors, serviceUnavailable } from '../../schemas/routes.ts';
 import { AppError, type ErrorFields, isServiceUnavailable, statusOfError } from './errors.ts';
 import { logger } from './observability.ts';
@@ -20,6 +20,7 @@ export interface ApiRequest {
   readonly event: APIGatewayProxyEvent;
   /** The caller's user id from the authorizer; undefined when anonymous. */
   readonly userId: string | undefined;
+  /** Path parameters; one longer than MAX_LOOKUP_LENGTH is "", since it names nothing. */
   readonly path: Record<string, string>;
   readonly query: Record<string, string>;
 }
@@ -75,7 +76,12 @@ export function apiHandler(run: (request: ApiRequest) => Promise<ApiResponse>) {
       const response = await run({
         event,
         userId: typeof userId === 'string' ? userId : undefined,
-        path: Object.fromEntries(Object.entries(event.pathParameters ?? {}).map(([k, v]) => [k, v ?? ''])),
+        path: Object.fromEntries(
+          Object.entries(event.pathParameters ?? {}).map(([k, v]) => [
+            k,
+            v && v.length <= MAX_LOOKUP_LENGTH ? v : '',
+          ]),
+        ),
         query: Object.fromEntries(
           Object.entries(event.queryStringParameters ?? {}).map(([k, v]) => [k, v ?? '']),
         ),

@@ -1,12 +1,14 @@
 /**
  * JWTs signed with an asymmetric key (ES256) through jose. The key pair comes from Secrets Manager
  * in AWS (JWT_SECRET_ARN: a JSON secret {"privateKey": PKCS#8 PEM, "publicKey": SPKI PEM}) or from
- * PEM files in JWT_KEY_DIR locally; it is read once per execution environment.
+ * PEM files in JWT_KEY_DIR locally; it is read once per execution environment. A read that fails (a
+ * throttle or timeout at a cold start) is not kept: the next call reads again, and the failure is an
+ * infrastructure error for the caller, never an invalid token.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { type CryptoKey, importPKCS8, importSPKI, jwtVerify, SignJWT } from 'jose';
+import { importPKCS8, importSPKI, jwtVerify, SignJWT } from 'jose';
 
 export const JWT_ALGORITHM = 'ES256';
 const ISSUER = 'conduit';
@@ -20,9 +22,22 @@ interface KeyPairPem {
   readonly publicKey: string;
 }
 
-let pemPromise: Promise<KeyPairPem> | undefined;
-let signingKey: Promise<CryptoKey> | undefined;
-let verifyingKey: Promise<CryptoKey> | undefined;
+/** A token that does not authenticate anyone: malformed, badly signed, expired, without expiry or subject. */
+export class InvalidTokenError extends Error {
+  override name = 'InvalidTokenError';
+}
+
+/** Memoizes a load once it succeeds; a rejected load is forgotten, so the next call loads again. */
+function memoizeSuccess<T>(load: () => Promise<T>): () => Promise<T> {
+  let loading: Promise<T> | undefined;
+  return () => {
+    loading ??= load().catch((error: unknown) => {
+      loading = undefined;
+      throw error;
+    });
+    return loading;
+  };
+}
 
 async function loadPem(): Promise<KeyPairPem> {
   const secretArn = process.env.JWT_SECRET_ARN;
@@ -41,39 +56,56 @@ async function loadPem(): Promise<KeyPairPem> {
   return { privateKey, publicKey };
 }
 
-const pem = (): Promise<KeyPairPem> => {
-  pemPromise ??= loadPem();
-  return pemPromise;
-};
+const pem = memoizeSuccess(loadPem);
+const signingKey = memoizeSuccess(async () => importPKCS8((await pem()).privateKey, JWT_ALGORITHM));
+const verifyingKey = memoizeSuccess(async () => importSPKI((await pem()).publicKey, JWT_ALGORITHM));
 
 export interface TokenClaims {
   readonly userId: string;
 }
 
 export async function signToken(claims: TokenClaims): Promise<string> {
-  signingKey ??= pem().then((keys) => importPKCS8(keys.privateKey, JWT_ALGORITHM));
+  const key = await signingKey();
   return new SignJWT({})
     .setProtectedHeader({ alg: JWT_ALGORITHM })
     .setSubject(claims.userId)
     .setIssuer(ISSUER)
     .setIssuedAt()
     .setExpirationTime(LIFETIME)
-    .sign(await signingKey);
+    .sign(key);
 }
 
-/** Returns the claims of a valid token; throws for a bad signature, an expired token or garbage. */
+/**
+ * Returns the claims of a valid token. Throws InvalidTokenError for a token that does not authenticate
+ * (a token without `exp` would be valid forever, so it does not); any other error is the key's.
+ */
 export async function verifyToken(token: string): Promise<TokenClaims> {
-  verifyingKey ??= pem().then((keys) => importSPKI(keys.publicKey, JWT_ALGORITHM));
-  const { payload } = await jwtVerify(token, await verifyingKey, {
-    algorithms: [JWT_ALGORITHM],
-    issuer: ISSUER,
-  });
-  if (!payload.sub) throw new Error('token has no subject');
-  return { userId: payload.sub };
+  const key = await verifyingKey();
+  let subject: unknown;
+  try {
+    const { payload } = await jwtVerify(token, key, {
+      algorithms: [JWT_ALGORITHM],
+      issuer: ISSUER,
+      requiredClaims: ['exp', 'sub'],
+    });
+    subject = payload.sub;
+  } catch (error) {
+    throw new InvalidTokenError((error as Error).message);
+  }
+  if (typeof subject !== 'string' || !subject) throw new InvalidTokenError('token has no subject');
+  return { userId: subject };
 }
 
-/** The token of an `Authorization: Token <jwt>` (or `Bearer <jwt>`) header, if any. */
-export function tokenFromHeader(header: string | undefined): string | undefined {
-  const match = /^(?:Token|Bearer)\s+(\S+)\s*$/i.exec(header ?? '');
+/** A request's Authorization header, whatever the case of its name (header names are case-insensitive). */
+export function authorizationHeader(
+  headers: Readonly<Record<string, string | undefined>> | null | undefined,
+): string | undefined {
+  const name = Object.keys(headers ?? {}).find((key) => key.toLowerCase() === 'authorization');
+  return name === undefined ? undefined : headers?.[name];
+}
+
+/** The token of an `Authorization: Token <jwt>` (or `Bearer <jwt>`) header; undefined for any other form. */
+export function tokenFromHeader(header: string): string | undefined {
+  const match = /^\s*(?:Token|Bearer)\s+(\S+)\s*$/i.exec(header);
   return match?.[1];
 }

@@ -12,6 +12,7 @@ import {
   type StartSyncExecutionResponse,
   stateMachineArnPlaceholder,
 } from '../../local/api-gateway-templates.ts';
+import { MAX_LOOKUP_LENGTH } from '../../schemas/requests.ts';
 import { serviceUnavailable } from '../../schemas/routes.ts';
 
 const stateMachineArn = 'arn:aws:states:us-east-1:123456789012:stateMachine:register-user';
@@ -105,6 +106,15 @@ describe('start-sync-execution.request.vtl', () => {
 
     expect(input.path).toEqual(pathParameters);
     expect(Object.entries(input.query)).toEqual(Object.entries(queryParameters));
+  });
+
+  it('passes a path parameter longer than MAX_LOOKUP_LENGTH as "", since it names nothing', () => {
+    const longest = '😀'.repeat(MAX_LOOKUP_LENGTH / 2);
+    const { input } = renderInput({ pathParameters: { slug: `${longest}x`, username: longest } });
+    expect(input.path).toEqual({ slug: '', username: longest });
+    expect(readFileSync(requestTemplatePath, 'utf8')).toContain(
+      `#if($pathValue.length() > ${MAX_LOOKUP_LENGTH})`,
+    );
   });
 
   it('gives an anonymous request an empty userId', () => {
