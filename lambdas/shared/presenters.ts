@@ -1,5 +1,5 @@
 /** Response shapes of the RealWorld API, from stored records. */
-import type { ArticleRecord, CommentRecord, UserRecord } from './records.ts';
+import type { ArticleRecord, CommentRecord, ProfileRecord, UserRecord } from './records.ts';
 
 export interface UserResponse {
   user: { email: string; token: string; username: string; bio: string | null; image: string | null };
@@ -43,7 +43,7 @@ export const presentUser = (user: UserRecord, token: string): UserResponse => ({
   },
 });
 
-export const presentProfile = (user: UserRecord, following: boolean): Profile => ({
+export const presentProfile = (user: ProfileRecord, following: boolean): Profile => ({
   username: user.username,
   bio: user.bio ?? null,
   image: user.image ?? null,

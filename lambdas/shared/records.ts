@@ -15,6 +15,12 @@ export interface UserRecord {
   readonly version: number;
 }
 
+/**
+ * What a profile shows of a user, and all that a workflow logging its execution data reads of one
+ * (a ProjectionExpression in the ASL): never the email or the password hash.
+ */
+export type ProfileRecord = Pick<UserRecord, 'username' | 'bio' | 'image'>;
+
 /** email#… and username#… items: they exist once, so the value is unique. */
 export interface MarkerRecord {
   readonly pk: string;

@@ -5,7 +5,7 @@
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { commentKey } from '../shared/keys.ts';
 import { type Comment, presentComment, presentProfile } from '../shared/presenters.ts';
-import type { CommentRecord, UserRecord } from '../shared/records.ts';
+import type { CommentRecord, ProfileRecord, UserRecord } from '../shared/records.ts';
 
 export interface BuildCommentInput {
   readonly articleId: string;
@@ -13,7 +13,7 @@ export interface BuildCommentInput {
   readonly commentId: string;
   /** The validated comment text. */
   readonly body: string;
-  /** The author's user item as GetItem returned it (DynamoDB JSON). */
+  /** The author's id and profile attributes as GetItem projected them (DynamoDB JSON). */
   readonly author: Record<string, unknown>;
 }
 
@@ -22,7 +22,7 @@ type AttributeMap = Parameters<typeof unmarshall>[0];
 export const handler = async (
   input: BuildCommentInput,
 ): Promise<{ item: Record<string, unknown>; comment: Comment }> => {
-  const author = unmarshall(input.author as AttributeMap) as UserRecord;
+  const author = unmarshall(input.author as AttributeMap) as ProfileRecord & Pick<UserRecord, 'id'>;
   const id = Number(input.commentId);
   const now = new Date().toISOString();
   const record: CommentRecord = {

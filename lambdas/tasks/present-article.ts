@@ -4,7 +4,7 @@
  */
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { presentArticle, presentProfile } from '../shared/presenters.ts';
-import type { ArticleRecord, UserRecord } from '../shared/records.ts';
+import type { ArticleRecord, ProfileRecord } from '../shared/records.ts';
 
 type AttributeMap = Parameters<typeof unmarshall>[0];
 
@@ -14,7 +14,7 @@ export type Flag = boolean | { readonly Item?: AttributeMap };
 export interface PresentArticleInput {
   /** The article record (DynamoDB JSON). */
   readonly article: AttributeMap;
-  /** The author's user record (DynamoDB JSON). */
+  /** The author's profile attributes (DynamoDB JSON, as GetItem projected them). */
   readonly author: AttributeMap;
   /** Whether the caller favorited the article. */
   readonly favorited: Flag;
@@ -27,7 +27,7 @@ const isSet = (flag: Flag): boolean => (typeof flag === 'boolean' ? flag : flag.
 export const handler = async ({ article, author, favorited, following }: PresentArticleInput) => ({
   article: presentArticle(
     unmarshall(article) as ArticleRecord,
-    presentProfile(unmarshall(author) as UserRecord, isSet(following)),
+    presentProfile(unmarshall(author) as ProfileRecord, isSet(following)),
     isSet(favorited),
   ),
 });

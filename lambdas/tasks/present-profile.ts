@@ -1,10 +1,10 @@
 /** Workflow task of follow-user and unfollow-user: the profile response of a stored user. */
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { type Profile, presentProfile } from '../shared/presenters.ts';
-import type { UserRecord } from '../shared/records.ts';
+import type { ProfileRecord } from '../shared/records.ts';
 
 export interface PresentProfileInput {
-  /** The user item as GetItem returned it (DynamoDB JSON). */
+  /** The user's profile attributes as GetItem projected them (DynamoDB JSON). */
   readonly user: Record<string, unknown>;
   readonly following: boolean;
 }
@@ -12,5 +12,5 @@ export interface PresentProfileInput {
 type AttributeMap = Parameters<typeof unmarshall>[0];
 
 export const handler = async ({ user, following }: PresentProfileInput): Promise<{ profile: Profile }> => ({
-  profile: presentProfile(unmarshall(user as AttributeMap) as UserRecord, following),
+  profile: presentProfile(unmarshall(user as AttributeMap) as ProfileRecord, following),
 });

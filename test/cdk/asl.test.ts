@@ -118,3 +118,19 @@ describe.each(cases)('%s', (_file, workflow) => {
     expect(text).not.toContain('"DISTRIBUTED"');
   });
 });
+
+const logged = cases.filter(([, workflow]) => !workflow.definition.carriesSecrets);
+describe.each(logged)('%s, whose logs carry execution data', (_file, workflow) => {
+  test('reads neither password hashes nor emails', () => {
+    const userReads = taskStates(workflow.asl).filter(
+      ({ state }) =>
+        /:(getItem|query|scan|batchGetItem)$/.test(state.Resource ?? '') &&
+        JSON.stringify(state.Parameters ?? {}).includes('"${UsersTable}"'),
+    );
+    for (const { name, state } of userReads) {
+      const projection = String(state.Parameters?.ProjectionExpression ?? '*').split(/\s*,\s*/);
+      const secret = projection.filter((attribute) => ['*', 'passwordHash', 'email'].includes(attribute));
+      expect({ name, secret }).toEqual({ name, secret: [] });
+    }
+  });
+});
