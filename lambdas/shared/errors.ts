@@ -1,9 +1,10 @@
 /**
  * Typed business errors and their HTTP statuses: the one mapping Lambda handlers use. The workflow
  * response template (schemas/api-gateway/*.response.vtl) maps the same error names of Fail states.
+ * Unavailable: the request could not be carried out now and may be sent again as it is (503).
  * Also which failures of a dependency (rather than of the request) mean "retry shortly".
  */
-export type ErrorKind = 'Validation' | 'Unauthorized' | 'Forbidden' | 'NotFound' | 'Conflict';
+export type ErrorKind = 'Validation' | 'Unauthorized' | 'Forbidden' | 'NotFound' | 'Conflict' | 'Unavailable';
 
 export const statusOfError: Record<ErrorKind, number> = {
   Validation: 422,
@@ -11,6 +12,7 @@ export const statusOfError: Record<ErrorKind, number> = {
   Forbidden: 403,
   NotFound: 404,
   Conflict: 409,
+  Unavailable: 503,
 };
 
 export type ErrorFields = Record<string, string[]>;

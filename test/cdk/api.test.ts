@@ -168,6 +168,7 @@ describe('API: the response template, rendered as API Gateway will', () => {
     ['Forbidden', failed('Forbidden'), 403],
     ['NotFound', failed('NotFound'), 404],
     ['Conflict', failed('Conflict'), 409],
+    ['Unavailable', failed('Unavailable'), 503],
     ['a task bug', failed('Lambda.Unknown'), 500],
     ['DynamoDB failing beyond the retries', failed('DynamoDb.InternalServerErrorException'), 503],
     ['a timeout', { status: 'TIMED_OUT' }, 500],

@@ -39,6 +39,24 @@ function throttlingErrors(state: AslState): string[] {
   return [];
 }
 
+/** API Gateway ends a StartSyncExecution integration at 29 s. */
+const API_GATEWAY_TIMEOUT_SECONDS = 29;
+
+interface Retrier {
+  readonly ErrorEquals: readonly string[];
+  readonly IntervalSeconds?: number;
+  readonly MaxAttempts?: number;
+  readonly BackoffRate?: number;
+  readonly MaxDelaySeconds?: number;
+  readonly JitterStrategy?: string;
+}
+
+/** The longest a retrier can wait in all, with the defaults of the States Language. */
+const longestWait = ({ IntervalSeconds = 1, MaxAttempts = 3, BackoffRate = 2, MaxDelaySeconds }: Retrier) =>
+  Array.from({ length: MaxAttempts }, (_, attempt) =>
+    Math.min(IntervalSeconds * BackoffRate ** attempt, MaxDelaySeconds ?? Number.POSITIVE_INFINITY),
+  ).reduce((sum, wait) => sum + wait, 0);
+
 const retried = (state: AslState): Set<string> =>
   new Set(
     (state.Retry ?? []).flatMap((retrier) => (retrier as { ErrorEquals?: string[] }).ErrorEquals ?? []),
@@ -111,6 +129,18 @@ describe.each(cases)('%s', (_file, workflow) => {
     }
   });
 
+  test('a transaction conflict is retried with full jitter, a bounded time well inside 29 s', () => {
+    const conflictRetriers = allStates(workflow.asl).flatMap(({ name, state }) =>
+      ((state.Retry ?? []) as Retrier[])
+        .filter((retrier) => retrier.ErrorEquals.some((error) => error.includes('TransactionConflict')))
+        .map((retrier) => ({ name, retrier })),
+    );
+    for (const { name, retrier } of conflictRetriers) {
+      expect({ name, jitter: retrier.JitterStrategy }).toEqual({ name, jitter: 'FULL' });
+      expect(longestWait(retrier)).toBeLessThanOrEqual(API_GATEWAY_TIMEOUT_SECONDS / 4);
+    }
+  });
+
   test('JSONPath only: no JSONata, Assign or Distributed Map', () => {
     const text = JSON.stringify(workflow.asl);
     expect(workflow.asl.QueryLanguage ?? 'JSONPath').toBe('JSONPath');
@@ -132,5 +162,12 @@ describe.each(logged)('%s, whose logs carry execution data', (_file, workflow) =
       const secret = projection.filter((attribute) => ['*', 'passwordHash', 'email'].includes(attribute));
       expect({ name, secret }).toEqual({ name, secret: [] });
     }
+  });
+});
+
+const express = cases.filter(([, workflow]) => workflow.definition.type === 'EXPRESS');
+describe.each(express)('%s, an express workflow', (_file, workflow) => {
+  test('has no Wait state: a client is waiting for its answer', () => {
+    expect(allStates(workflow.asl).filter(({ state }) => state.Type === 'Wait')).toEqual([]);
   });
 });

@@ -213,6 +213,7 @@ describe('start-sync-execution.response.vtl', () => {
     ['Forbidden', 403, '{"errors":{"article":["forbidden"]}}'],
     ['NotFound', 404, '{"errors":{"article":["not found"]}}'],
     ['Conflict', 409, '{"errors":{"username":["has already been taken \\"jake\\""]}}'],
+    ['Unavailable', 503, '{"errors":{"request":["conflicted with concurrent changes, retry shortly"]}}'],
   ])('answers FAILED %s with %i and the cause as body', (error, statusCode, cause) => {
     expect(render({ status: 'FAILED', error, cause })).toEqual({ statusCode, body: cause });
   });
