@@ -34,18 +34,22 @@ export interface Workload {
   readonly bursts: readonly (readonly Command[])[];
 }
 
-/** Statuses a command may get whatever ran beside it; anything else (a 5xx above all) is a failure. */
+/**
+ * Statuses a command may get whatever ran beside it; anything else (a 5xx above all) is a failure.
+ * 404: the article was deleted or renamed, maybe by a command of the same burst. 403: the slug the
+ * model holds now names another author's article (deleted or renamed, then its slug taken again).
+ * 409: updated concurrently.
+ */
 const acceptedStatuses: Record<CommandKind, readonly number[]> = {
   create: [201],
-  // 404: deleted or renamed by a command of the same burst; 409: updated concurrently.
-  update: [200, 404, 409],
-  delete: [204, 404],
+  update: [200, 403, 404, 409],
+  delete: [204, 403, 404],
   follow: [200],
   unfollow: [200],
   favorite: [200, 404],
   unfavorite: [200, 404],
   comment: [201, 404],
-  deleteComment: [204, 404],
+  deleteComment: [204, 403, 404],
 };
 
 const index = fc.nat({ max: 999 });
