@@ -2,7 +2,8 @@
  * The convergence properties: after any workload of concurrent commands in --async-events mode,
  * with or without the server killed and restarted on its data at a random point, once the events
  * have drained the derived data (feeds, search index, tags, clean-up) is exactly what the source
- * tables say (ops/verify-data.ts finds nothing), and no request got a 5xx or an unexpected status.
+ * tables say (ops/verify-data.ts finds nothing), the stream poller dead-lettered no batch, and no
+ * request got a 5xx or an unexpected status.
  *
  * The same arbitraries back `npm test` (fixed seed, a few runs) and `npm run test:soak` (many
  * runs), so a failure of either replays in the soak with the seed and path it prints. The seed
@@ -12,6 +13,7 @@
 import { describe, it } from '@jest/globals';
 import fc from 'fast-check';
 import { embeddedArticleSearch } from '../../lambdas/shared/search/embedded.ts';
+import type { DeadLetter } from '../../local/stream-poller.ts';
 import { findingLines } from '../../ops/report-lines.ts';
 import { type VerifyOptions, verifyData } from '../../ops/verify-data.ts';
 import { localTarget } from '../../ops/verify-targets.ts';
@@ -45,12 +47,23 @@ const CRASH_TEST = 'async events, server SIGKILLed and restarted on its data';
 /** Request lines are the bulk of a runtime's log; workflow failures and poller errors are the rest. */
 const isRequestLine = (line: string): boolean => /^(GET|POST|PUT|DELETE|OPTIONS) \//.test(line);
 
-/** Throws what went wrong in a run: unexpected statuses, unanswered requests, findings. */
-async function checkRun(run: WorkloadRun, verify: VerifyOptions, log: () => string): Promise<string> {
+/** What a run left to check: the tables and index, the batches the poller gave up on, the log. */
+interface RunResult {
+  readonly verify: VerifyOptions;
+  readonly deadLetters: readonly DeadLetter[];
+  readonly log: () => string;
+}
+
+/** Throws what went wrong in a run: unexpected statuses, unanswered requests, dead letters, findings. */
+async function checkRun(run: WorkloadRun, { verify, deadLetters, log }: RunResult): Promise<string> {
   const report = await verifyData(verify);
   const problems = [
     ...run.failures.map(
       (outcome) => `${outcome.request}: ${outcome.status ?? `no answer (${outcome.error})`}`,
+    ),
+    ...deadLetters.map(
+      (letter) =>
+        `dead letter ${letter.id}: ${letter.workflow} failed ${letter.attempts} times, ${letter.error}: ${letter.cause}`,
     ),
     ...(report.findings.length ? findingLines(report) : []),
   ];
@@ -105,15 +118,15 @@ export function convergenceTests(settings: ConvergenceSettings): void {
           async (workload) => {
             const run = await runWorkload(api, workload);
             await runtime().events.settle();
-            const verified = await checkRun(
-              run,
-              { db: db(), tableNames: runtime().tableNames, search: embeddedArticleSearch },
-              () =>
+            const verified = await checkRun(run, {
+              verify: { db: db(), tableNames: runtime().tableNames, search: embeddedArticleSearch },
+              deadLetters: runtime().events.deadLetters(),
+              log: () =>
                 runtime()
                   .logLines.filter((line) => !isRequestLine(line))
                   .slice(-50)
                   .join('\n'),
-            );
+            });
             return `${workload.users} users, ${run.outcomes.length} requests (${summarize(run.outcomes)}); ${verified}`;
           },
           settings.asyncRuns,
@@ -163,9 +176,11 @@ export function convergenceTests(settings: ConvergenceSettings): void {
               });
               const settled = await fetch(`${server.url}/_local/events/settle`, { method: 'POST' });
               if (!settled.ok) throw new Error(`POST /_local/events/settle: ${settled.status}`);
+              const letters = await fetch(`${server.url}/_local/events/dead-letters`);
+              const { deadLetters } = (await letters.json()) as { deadLetters: DeadLetter[] };
               const target = await localTarget(server.url);
               try {
-                const verified = await checkRun(run, target.options, serverLog);
+                const verified = await checkRun(run, { verify: target.options, deadLetters, log: serverLog });
                 return `${workload.users} users, ${run.outcomes.length} requests (${summarize(run.outcomes)}), killed ${crash.delayMs} ms into burst ${burst + 1} of ${workload.bursts.length} with ${run.interrupted.length} requests unanswered; ${verified}`;
               } finally {
                 target.close();
