@@ -4,4 +4,8 @@
  */
 import { convergenceTests } from './suite.ts';
 
-convergenceTests({ asyncRuns: 5, crashRuns: 1, seed: 7, timeoutMs: 150_000 });
+convergenceTests({
+  inProcess: { runs: 5, timeoutMs: 60_000 },
+  crash: { runs: 1, timeoutMs: 120_000 },
+  seed: 7,
+});

@@ -21,19 +21,24 @@ import { apiClient, useTestRuntime } from '../support/runtime.ts';
 import { type ServerProcess, useServerProcesses } from '../support/server-process.ts';
 import { runWorkload, summarize, type WorkloadRun, workloadArbitrary } from './workload.ts';
 
+/** How long a property runs. */
+export interface PropertySettings {
+  readonly runs: number;
+  /** No run starts after this many ms (the one in progress finishes). */
+  readonly budgetMs?: number;
+  /** Jest's limit for the property's test. */
+  readonly timeoutMs: number;
+}
+
 export interface ConvergenceSettings {
   /** Workloads run against an in-process runtime (no process to start: about 2 s each). */
-  readonly asyncRuns: number;
-  /** Workloads against a server in a child process, SIGKILLed and restarted once each. */
-  readonly crashRuns: number;
+  readonly inProcess: PropertySettings;
+  /** Workloads against a server in a child process, SIGKILLed and restarted once each (about 30 s). */
+  readonly crash: PropertySettings;
   /** undefined: a random seed (printed). */
   readonly seed?: number;
   /** Replays one run of a failure report (needs its seed). */
   readonly path?: string;
-  /** No run of a property starts after this many ms (the one in progress finishes). */
-  readonly budgetMs?: number;
-  /** Jest's limit for each of the two tests. */
-  readonly timeoutMs: number;
 }
 
 /** Bursts of 3–8 concurrent commands; 6–12 of them make 18–96 commands a run. */
@@ -78,11 +83,10 @@ async function assertProperty<T>(
   testName: string,
   arbitrary: fc.Arbitrary<T>,
   predicate: (value: T) => Promise<string>,
-  runs: number,
-  settings: ConvergenceSettings,
+  { runs, budgetMs }: PropertySettings,
+  { seed, path }: ConvergenceSettings,
 ): Promise<void> {
-  const deadline =
-    settings.budgetMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + settings.budgetMs;
+  const deadline = budgetMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + budgetMs;
   const lines: string[] = [];
   const details = await fc.check(
     fc.asyncProperty(arbitrary, async (value) => {
@@ -92,8 +96,9 @@ async function assertProperty<T>(
         `  run ${lines.length + 1}: ${await predicate(value)} (${((Date.now() - started) / 1000).toFixed(1)} s)`,
       );
     }),
-    // A run takes seconds: report the first failing one as drawn, without shrinking.
-    { numRuns: runs, seed: settings.seed, path: settings.path, endOnFailure: true },
+    // A run takes seconds: report the first failing one as drawn, without shrinking. A replay (path)
+    // runs that one run only; fast-check would go on with the runs after it.
+    { numRuns: path === undefined ? runs : 1, seed, path, endOnFailure: true },
   );
   console.log(`${testName}: seed ${details.seed}, ${lines.length} runs\n${lines.join('\n')}`);
   if (details.failed) {
@@ -129,11 +134,11 @@ export function convergenceTests(settings: ConvergenceSettings): void {
             });
             return `${workload.users} users, ${run.outcomes.length} requests (${summarize(run.outcomes)}); ${verified}`;
           },
-          settings.asyncRuns,
+          settings.inProcess,
           settings,
         );
       },
-      settings.timeoutMs,
+      settings.inProcess.timeoutMs,
     );
   });
 
@@ -189,11 +194,11 @@ export function convergenceTests(settings: ConvergenceSettings): void {
               await server.kill();
             }
           },
-          settings.crashRuns,
+          settings.crash,
           settings,
         );
       },
-      settings.timeoutMs,
+      settings.crash.timeoutMs,
     );
   });
 }

@@ -6,8 +6,7 @@
  * a 4xx, never a 500, and the oracle reads the tables, not the model.
  */
 import fc from 'fast-check';
-import type { ApiClient, ApiResponse } from '../support/runtime.ts';
-import { uniqueName } from '../support/runtime.ts';
+import { type ApiClient, type ApiResponse, registerUser } from '../support/runtime.ts';
 
 /** Few tags and titles, so tag counts and slugs collide. */
 const TAGS = ['alpha', 'beta', 'gamma', 'delta', 'omega'];
@@ -160,13 +159,7 @@ export async function runWorkload(
   options: RunOptions = {},
 ): Promise<WorkloadRun> {
   const users: User[] = await Promise.all(
-    Array.from({ length: workload.users }, async () => {
-      const username = uniqueName('conv');
-      const user = { username, email: `${username}@example.com`, password: 'password123' };
-      const response = await api.post('/api/users', { user });
-      if (response.status !== 201) throw new Error(`register ${username}: ${response.status}`);
-      return { username, token: response.body.user.token as string };
-    }),
+    Array.from({ length: workload.users }, () => registerUser(api, 'conv')),
   );
   const articles: ModelArticle[] = [];
   const comments: ModelComment[] = [];

@@ -17,8 +17,6 @@ export interface ServerProcess {
   readonly output: () => string;
   /** SIGKILL, as a crash: no clean-up runs. Resolves once the server and its DynamoDB Local are gone. */
   kill(): Promise<void>;
-  /** SIGTERM, as Ctrl-C: the server stops cleanly. */
-  stop(): Promise<void>;
 }
 
 export interface ServerOptions {
@@ -94,9 +92,9 @@ export async function startServerProcess(options: ServerOptions): Promise<Server
 
   const ended = () => shell.exitCode !== null || shell.signalCode !== null;
   const serverPid = () => Number(/^server pid (\d+)$/m.exec(output)?.[1] ?? 0);
-  const end = async (signal: NodeJS.Signals) => {
+  const kill = async () => {
     const pid = serverPid();
-    if (pid && isRunning(pid)) process.kill(pid, signal);
+    if (pid && isRunning(pid)) process.kill(pid, 'SIGKILL');
     await within(exited, EXIT_TIMEOUT_MS);
     shell.stdin?.end();
     // The JVM stops when the server's pipe to it closes; the next start must not meet it.
@@ -111,14 +109,13 @@ export async function startServerProcess(options: ServerOptions): Promise<Server
     ready = /ready on (http:\/\/\S+)\/api /.exec(output);
   }
   if (!ready) {
-    await end('SIGKILL');
+    await kill();
     throw new Error(`the server did not start on ${options.dataDir}:\n${output}`);
   }
   const server: ServerProcess = {
     url: ready[1] ?? '',
     output: () => output,
-    kill: () => end('SIGKILL').finally(() => live.delete(server)),
-    stop: () => end('SIGTERM').finally(() => live.delete(server)),
+    kill: () => kill().finally(() => live.delete(server)),
   };
   live.add(server);
   return server;
