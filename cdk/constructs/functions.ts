@@ -158,6 +158,7 @@ export class ConduitFunctions extends Construct {
     }
     if (definition.search) {
       environment.OPENSEARCH_ENDPOINT = props.search.url;
+      environment.OPENSEARCH_REPLICAS = String(props.search.replicas);
       grantSearch(props.search, role, definition.search);
     }
 
