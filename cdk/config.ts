@@ -29,12 +29,17 @@ export interface StageConfig {
   readonly serviceName: string;
   readonly logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   readonly lambdaTimeout: Duration;
+  /**
+   * `-c jwtKeyRotation=<id>`: a new, non-empty id rotates the JWT key pair at deploy (logging every
+   * user out); deploys with the same id, or none, keep the key (cdk/constructs/jwt-keys.ts).
+   */
+  readonly jwtKeyRotation: string;
 }
 
 /** Stage names become parts of resource names (the search domain allows 28 lowercase characters). */
 const STAGE_NAME = /^[a-z][a-z0-9-]{0,14}$/;
 
-export function stageConfig(stage: string): StageConfig {
+export function stageConfig(stage: string, options: { readonly jwtKeyRotation?: string } = {}): StageConfig {
   if (!STAGE_NAME.test(stage)) {
     throw new Error(
       `Invalid stage "${stage}": use 1-15 lowercase letters, digits or dashes, starting with a letter`,
@@ -54,6 +59,7 @@ export function stageConfig(stage: string): StageConfig {
     serviceName: 'conduit',
     logLevel: production ? 'INFO' : 'DEBUG',
     lambdaTimeout: Duration.seconds(10),
+    jwtKeyRotation: options.jwtKeyRotation ?? '',
   };
 }
 

@@ -154,6 +154,9 @@ export class ConduitFunctions extends Construct {
     if (definition.jwtKey) {
       const secret = definition.jwtKey === 'sign' ? props.jwt.signingSecret : props.jwt.verifyingSecret;
       environment.JWT_SECRET_ARN = secret.secretArn;
+      // A rotation changes the environment, so Lambda starts new execution environments, which
+      // read the new key (tokens.ts reads it once per environment).
+      environment.JWT_KEY_ROTATION = config.jwtKeyRotation;
       secret.grantRead(role);
     }
     if (definition.search) {
