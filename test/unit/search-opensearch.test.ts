@@ -204,6 +204,17 @@ describe('OpenSearchArticleSearch', () => {
     }
   });
 
+  it('writes to an existing index without knowing the replicas, but creates none without them', async () => {
+    const existing = fakeClient({ 'indices.exists': () => true });
+    await new OpenSearchArticleSearch(existing.client, 'articles', undefined).upsert(document);
+    expect(existing.calls.map(([method]) => method)).toEqual(['indices.exists', 'index']);
+    const missing = fakeClient({ 'indices.exists': () => false });
+    await expect(
+      new OpenSearchArticleSearch(missing.client, 'articles', undefined).upsert(document),
+    ).rejects.toThrow('needs its replica count (OPENSEARCH_REPLICAS)');
+    expect(missing.calls.map(([method]) => method)).toEqual(['indices.exists']);
+  });
+
   it('surfaces other errors as they are (a bug, not worth a retry)', async () => {
     const { client } = fakeClient({
       'indices.exists': () => true,

@@ -6,8 +6,8 @@
  *   OPENSEARCH_URL       a plain OpenSearch, e.g. http://localhost:9200 (local runtime, tests)
  *   neither              the embedded engine (local runtime)
  * OPENSEARCH_INDEX names the alias (default `articles`). OPENSEARCH_REPLICAS is the replica count
- * of a new index: CDK sets it from the domain's node count; required with OPENSEARCH_ENDPOINT,
- * 0 by default for a plain (one-node) OpenSearch. The OpenSearch client is imported only when
+ * of a new index: CDK sets it from the domain's node count; with OPENSEARCH_ENDPOINT an index is
+ * created only when it is set (reindex), 0 by default for a plain (one-node) OpenSearch. The OpenSearch client is imported only when
  * configured, so the embedded path never loads it.
  */
 import type { Client } from '@opensearch-project/opensearch';
@@ -22,13 +22,14 @@ export const articleSearch = (): Promise<ArticleSearch> => {
 
 const searchIndexName = (): string => process.env.OPENSEARCH_INDEX ?? 'articles';
 
-function searchReplicas(signed: boolean): number {
+/** Unknown for OpenSearch Service without OPENSEARCH_REPLICAS: enough to read and write, not to create an index. */
+function searchReplicas(signed: boolean): number | undefined {
   const value = process.env.OPENSEARCH_REPLICAS;
-  if (value === undefined && !signed) return 0;
+  if (value === undefined) return signed ? undefined : 0;
   const replicas = Number(value);
-  if (value === undefined || value.trim() === '' || !Number.isInteger(replicas) || replicas < 0) {
+  if (value.trim() === '' || !Number.isInteger(replicas) || replicas < 0) {
     throw new Error(
-      `OPENSEARCH_REPLICAS must be a replica count with OPENSEARCH_ENDPOINT (0 for a one-node domain), not ${JSON.stringify(value)}`,
+      `OPENSEARCH_REPLICAS must be a replica count (0 for a one-node domain), not ${JSON.stringify(value)}`,
     );
   }
   return replicas;

@@ -128,9 +128,19 @@ export class OpenSearchArticleSearch implements ArticleSearch {
     private readonly client: SearchClient,
     /** The alias every read and write goes through. */
     private readonly alias: string,
-    /** Replicas of a new index: 0 on a one-node domain, where a replica could never be assigned. */
-    private readonly replicas: number,
+    /**
+     * Replicas of a new index: 0 on a one-node domain, where a replica could never be assigned.
+     * Unknown (undefined) is enough to read and write, not to create an index.
+     */
+    private readonly replicas: number | undefined,
   ) {}
+
+  private indexDefinition() {
+    if (this.replicas === undefined) {
+      throw new Error(`Creating an index behind ${this.alias} needs its replica count (OPENSEARCH_REPLICAS)`);
+    }
+    return indexDefinition(this.replicas);
+  }
 
   async upsert(document: SearchDocument): Promise<void> {
     try {
@@ -222,7 +232,7 @@ export class OpenSearchArticleSearch implements ArticleSearch {
    */
   async rebuild(batches: AsyncIterable<readonly SearchDocument[]>): Promise<number> {
     const target = `${this.alias}-${Date.now()}`;
-    await this.client.indices.create({ index: target, body: indexDefinition(this.replicas) });
+    await this.client.indices.create({ index: target, body: this.indexDefinition() });
     let count = 0;
     try {
       for await (const batch of batches) {
@@ -282,7 +292,7 @@ export class OpenSearchArticleSearch implements ArticleSearch {
       try {
         await this.client.indices.create({
           index: `${this.alias}-initial`,
-          body: { ...indexDefinition(this.replicas), aliases: { [this.alias]: {} } },
+          body: { ...this.indexDefinition(), aliases: { [this.alias]: {} } },
         });
       } catch (error) {
         if (errorType(error) !== 'resource_already_exists_exception') throw error;
