@@ -23,7 +23,9 @@ export interface ConduitStacks {
 }
 
 export function buildConduit(app: App, options: ConduitOptions): ConduitStacks {
-  const config = stageConfig(options.stage);
+  const config = stageConfig(options.stage, {
+    jwtKeyRotation: String(app.node.tryGetContext('jwtKeyRotation') ?? ''),
+  });
   const prefix = `Conduit-${config.stage}`;
   const common = { env: options.env, config };
   const data = new DataStack(app, `${prefix}-Data`, {

@@ -3,8 +3,9 @@
  * "prod" keeps its data when a stack is deleted and runs a zone-aware search domain; every other
  * stage is disposable.
  */
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IConstruct } from 'constructs';
 
 export interface SearchCapacity {
   readonly dataNodes: number;
@@ -28,12 +29,17 @@ export interface StageConfig {
   readonly serviceName: string;
   readonly logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   readonly lambdaTimeout: Duration;
+  /**
+   * `-c jwtKeyRotation=<id>`: a new, non-empty id rotates the JWT key pair at deploy (logging every
+   * user out); deploys with the same id, or none, keep the key (cdk/constructs/jwt-keys.ts).
+   */
+  readonly jwtKeyRotation: string;
 }
 
 /** Stage names become parts of resource names (the search domain allows 28 lowercase characters). */
 const STAGE_NAME = /^[a-z][a-z0-9-]{0,14}$/;
 
-export function stageConfig(stage: string): StageConfig {
+export function stageConfig(stage: string, options: { readonly jwtKeyRotation?: string } = {}): StageConfig {
   if (!STAGE_NAME.test(stage)) {
     throw new Error(
       `Invalid stage "${stage}": use 1-15 lowercase letters, digits or dashes, starting with a letter`,
@@ -53,8 +59,27 @@ export function stageConfig(stage: string): StageConfig {
     serviceName: 'conduit',
     logLevel: production ? 'INFO' : 'DEBUG',
     lambdaTimeout: Duration.seconds(10),
+    jwtKeyRotation: options.jwtKeyRotation ?? '',
   };
 }
 
 /** Physical-name prefix shared by the resources that need a predictable name. */
 export const resourcePrefix = (config: StageConfig): string => `conduit-${config.stage}`;
+
+/**
+ * `<base>-<4 hex digits>`, the digits taken from the id CloudFormation gives the stack when it
+ * creates it. For a resource that needs a name known to the template (a vendedlogs log group, the
+ * search domain named in its own access policy) but that `prod` retains when its stack is deleted:
+ * a fixed name would make the next deploy of the stack fail on the resource left behind, while this
+ * one changes with every creation of the stack and stays the same across its updates.
+ */
+export const perStackName = (scope: IConstruct, base: string): string => {
+  const stackUuid = Fn.select(2, Fn.split('/', Stack.of(scope).stackId));
+  return `${base}-${Fn.select(1, Fn.split('-', stackUuid))}`;
+};
+
+/** Every perStackName of `base`, as an IAM resource pattern (`?` is one character). */
+export const perStackNamePattern = (base: string): string => `${base}-????`;
+
+/** Replicas of the search index: one where a second data node can hold it, none on a one-node domain. */
+export const searchReplicas = (search: SearchCapacity): number => (search.dataNodes > 1 ? 1 : 0);

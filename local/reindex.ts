@@ -3,8 +3,12 @@
  * filled from a scan, then the alias switched atomically). The embedded engine of the local runtime
  * lives inside the `npm start` process and is rebuilt at every start instead.
  *
- *   OPENSEARCH_ENDPOINT  OpenSearch Service endpoint (SigV4 with the current AWS credentials), or
- *   OPENSEARCH_URL       a plain OpenSearch URL
+ *   OPENSEARCH_ENDPOINT  OpenSearch Service endpoint (the Search stack's SearchEndpoint output):
+ *                        requests SigV4-signed with the credentials and region the AWS SDK resolves
+ *                        (AWS_PROFILE, AWS_REGION, ~/.aws/config), or
+ *   OPENSEARCH_URL       a plain OpenSearch URL (unsigned)
+ *   OPENSEARCH_REPLICAS  replicas of the new index; required with OPENSEARCH_ENDPOINT (the Search
+ *                        stack's SearchReplicas output), 0 by default with OPENSEARCH_URL
  *   OPENSEARCH_INDEX     the alias (default `articles`; the local runtime uses the Articles table name)
  *   ARTICLES_TABLE       the Articles table (the local runtime's is conduit-Articles)
  *   DYNAMODB_ENDPOINT    DynamoDB Local's endpoint, which `npm start` prints; unset means AWS

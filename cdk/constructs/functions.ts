@@ -154,10 +154,14 @@ export class ConduitFunctions extends Construct {
     if (definition.jwtKey) {
       const secret = definition.jwtKey === 'sign' ? props.jwt.signingSecret : props.jwt.verifyingSecret;
       environment.JWT_SECRET_ARN = secret.secretArn;
+      // A rotation changes the environment, so Lambda starts new execution environments, which
+      // read the new key (tokens.ts reads it once per environment).
+      environment.JWT_KEY_ROTATION = config.jwtKeyRotation;
       secret.grantRead(role);
     }
     if (definition.search) {
       environment.OPENSEARCH_ENDPOINT = props.search.url;
+      environment.OPENSEARCH_REPLICAS = String(props.search.replicas);
       grantSearch(props.search, role, definition.search);
     }
 

@@ -9,8 +9,11 @@
  *
  * Secrets Manager cannot generate an EC key pair, so a small custom resource does it at deploy time
  * with node:crypto: on create it writes a fresh pair; on later updates it keeps the existing private
- * key (re-deriving the public secret), so redeploying never logs users out. The private key never
- * appears in the template, the CloudFormation events or the logs.
+ * key (re-deriving the public secret), so redeploying never logs users out, unless the update
+ * carries a new rotation id (`-c jwtKeyRotation=<id>`, StageConfig.jwtKeyRotation): then it writes
+ * a fresh pair. The id is a property of the custom resource so that CloudFormation sends the update
+ * at all (clearing the secret changes nothing CloudFormation sees). The private key never appears
+ * in the template, the CloudFormation events or the logs.
  */
 import { CustomResource, Duration } from 'aws-cdk-lib';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
@@ -22,7 +25,7 @@ import type { StageConfig } from '../config.ts';
 import { acknowledge, NODE_RUNTIME_REASON } from '../nag.ts';
 
 /** CommonJS, runs on the Lambda Node.js runtime with the AWS SDK v3 it ships. */
-const GENERATOR_SOURCE = `
+export const GENERATOR_SOURCE = `
 const { generateKeyPairSync, createPrivateKey, createPublicKey } = require('node:crypto');
 const https = require('node:https');
 const { SecretsManagerClient, GetSecretValueCommand, PutSecretValueCommand } = require('@aws-sdk/client-secrets-manager');
@@ -39,8 +42,9 @@ async function existingPrivateKey(secretId) {
   return undefined;
 }
 
-async function writeKeys(props) {
-  let privateKey = await existingPrivateKey(props.SigningSecretArn);
+async function writeKeys(props, oldProps) {
+  const rotate = Boolean(props.Rotation) && props.Rotation !== (oldProps && oldProps.Rotation);
+  let privateKey = rotate ? undefined : await existingPrivateKey(props.SigningSecretArn);
   if (!privateKey) {
     privateKey = generateKeyPairSync('ec', { namedCurve: 'P-256' })
       .privateKey.export({ type: 'pkcs8', format: 'pem' });
@@ -72,7 +76,7 @@ function respond(event, context, status, reason) {
 
 exports.handler = async (event, context) => {
   try {
-    if (event.RequestType !== 'Delete') await writeKeys(event.ResourceProperties);
+    if (event.RequestType !== 'Delete') await writeKeys(event.ResourceProperties, event.OldResourceProperties);
     await respond(event, context, 'SUCCESS', 'ok');
   } catch (error) {
     console.error('JWT key generation failed:', error && error.name, error && error.message);
@@ -126,6 +130,7 @@ export class JwtKeys extends Construct {
       properties: {
         SigningSecretArn: signingSecret.secretArn,
         VerifyingSecretArn: verifyingSecret.secretArn,
+        Rotation: config.jwtKeyRotation,
       },
     });
 
@@ -136,7 +141,7 @@ export class JwtKeys extends Construct {
       acknowledge(secret, {
         id: 'AwsSolutions-SMG4',
         reason:
-          'Scheduled rotation would invalidate every issued token (30-day sessions); the key is rotated deliberately by clearing the secret value and redeploying.',
+          'Scheduled rotation would invalidate every issued token (30-day sessions); the key is rotated deliberately by deploying with a new -c jwtKeyRotation=<id> (docs/deploy.md).',
       });
     }
     acknowledge(generator, { id: 'AwsSolutions-L1', reason: NODE_RUNTIME_REASON });

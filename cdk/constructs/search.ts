@@ -35,7 +35,13 @@ import {
 import { LogGroup, ResourcePolicy } from 'aws-cdk-lib/aws-logs';
 import { type CfnDomain, Domain, EngineVersion, TLSSecurityPolicy } from 'aws-cdk-lib/aws-opensearchservice';
 import { Construct, type IConstruct } from 'constructs';
-import { resourcePrefix, type StageConfig } from '../config.ts';
+import {
+  perStackName,
+  perStackNamePattern,
+  resourcePrefix,
+  type StageConfig,
+  searchReplicas,
+} from '../config.ts';
 import { acknowledge, wildcardResourceFinding } from '../nag.ts';
 
 export type SearchAccess = 'read' | 'write';
@@ -55,9 +61,12 @@ const SEARCH_ACTIONS: Record<SearchAccess, readonly string[]> = {
 
 /** What the application stack needs to know about the search domain. */
 export interface SearchEndpoint {
+  /** The domain, as IAM grants name it. */
   readonly domainArn: string;
   /** `https://<domain endpoint>` */
   readonly url: string;
+  /** Replicas of the article index (cdk/config.ts searchReplicas): the functions create it. */
+  readonly replicas: number;
 }
 
 export function grantSearch(endpoint: SearchEndpoint, grantee: IGrantable, access: SearchAccess): void {
@@ -79,7 +88,8 @@ export class ArticleSearchDomain extends Construct {
   constructor(scope: Construct, id: string, config: StageConfig) {
     super(scope, id);
     const stack = Stack.of(this);
-    const domainName = resourcePrefix(config);
+    // At most 28 characters: `conduit-` + a stage of up to 15 + `-` + 4.
+    const domainName = perStackName(this, resourcePrefix(config));
     // Computed rather than read from the domain: the domain's own access policy must name it.
     const domainArn = stack.formatArn({ service: 'es', resource: 'domain', resourceName: domainName });
 
@@ -142,7 +152,17 @@ export class ArticleSearchDomain extends Construct {
       ],
     }).toJSON();
 
-    this.endpoint = { domainArn, url: `https://${this.domain.domainEndpoint}` };
+    this.endpoint = {
+      // A pattern of the name, not the name: grants need no reference to this stack's id, and it
+      // matches this stage's domain only (another stage's name differs in length or prefix).
+      domainArn: stack.formatArn({
+        service: 'es',
+        resource: 'domain',
+        resourceName: perStackNamePattern(resourcePrefix(config)),
+      }),
+      url: `https://${this.domain.domainEndpoint}`,
+      replicas: searchReplicas(capacity),
+    };
 
     const suppressions = [
       {

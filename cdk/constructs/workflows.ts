@@ -6,9 +6,12 @@
  * level ALL (without execution data when the input carries passwords), and a role whose every
  * statement is derived from the Tasks of the file (see cdk/asl.ts): exact DynamoDB actions on the
  * exact table or index, lambda:InvokeFunction on the exact function, states:StartExecution on the
- * exact state machine.
+ * exact state machine. Every STANDARD workflow has an alarm on its failed executions: nothing retries
+ * them (a Pipe cannot retry an asynchronous STANDARD target), so each one needs an operator (see
+ * docs/deploy.md, "A failed event workflow").
  */
-import { ArnFormat, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
@@ -27,7 +30,7 @@ import {
   type Requirement,
   requiredPermissions,
 } from '../asl.ts';
-import { resourcePrefix, type StageConfig } from '../config.ts';
+import { perStackName, resourcePrefix, type StageConfig } from '../config.ts';
 import { dynamicTaskAccess } from '../dynamic-task-access.ts';
 import { ANY_RESOURCE_FINDING, acknowledge } from '../nag.ts';
 import type { ConduitFunctions } from './functions.ts';
@@ -103,7 +106,7 @@ export class ConduitWorkflows extends Construct {
     const name = this.stateMachineName(definition.name);
     const logGroup = new LogGroup(this, `${id}Logs`, {
       // The vendedlogs prefix keeps the account's CloudWatch Logs resource policy small.
-      logGroupName: `/aws/vendedlogs/states/${name}`,
+      logGroupName: perStackName(this, `/aws/vendedlogs/states/${name}`),
       retention: config.logRetention,
       removalPolicy: config.removalPolicy,
     });
@@ -115,6 +118,16 @@ export class ConduitWorkflows extends Construct {
       tracingEnabled: true,
       logs: { destination: logGroup, level: LogLevel.ALL, includeExecutionData: !definition.carriesSecrets },
     });
+    if (definition.type === 'STANDARD') {
+      new Alarm(this, `${id}FailedExecutionsAlarm`, {
+        alarmDescription: `An execution of ${name} failed: find it (status FAILED) and run its input again (docs/deploy.md)`,
+        metric: stateMachine.metricFailed({ period: Duration.minutes(5), statistic: 'Sum' }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+    }
     const dynamicAccess = (state: string) => dynamicTaskAccess[`${definition.name}/${state}`];
     for (const statement of this.statementsFor(requiredPermissions(asl, file, dynamicAccess))) {
       stateMachine.addToRolePolicy(statement);

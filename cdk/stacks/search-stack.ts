@@ -21,7 +21,11 @@ export class SearchStack extends Stack {
     this.endpoint = search.endpoint;
     new CfnOutput(this, 'SearchEndpoint', {
       value: search.endpoint.url,
-      description: 'OpenSearch endpoint (OPENSEARCH_URL for `npm run reindex` against AWS)',
+      description: 'OpenSearch endpoint (OPENSEARCH_ENDPOINT for `npm run reindex` against AWS)',
+    });
+    new CfnOutput(this, 'SearchReplicas', {
+      value: String(search.endpoint.replicas),
+      description: 'Replicas of the article index (OPENSEARCH_REPLICAS for `npm run reindex` against AWS)',
     });
   }
 }

@@ -21,7 +21,11 @@ new ConduitFunctions(stack, 'Functions', {
   config,
   tables,
   jwt: { signingSecret: new Secret(stack, 'Signing'), verifyingSecret: new Secret(stack, 'Verifying') },
-  search: { domainArn: 'arn:aws:es:us-east-1:123456789012:domain/conduit-dev', url: 'https://search' },
+  search: {
+    domainArn: 'arn:aws:es:us-east-1:123456789012:domain/conduit-dev',
+    url: 'https://search',
+    replicas: 0,
+  },
   definitions: [findFunction('authorizer'), findFunction('login')],
 });
 const template = Template.fromStack(stack);

@@ -1,4 +1,5 @@
 import { Match } from 'aws-cdk-lib/assertions';
+import { functions } from '../../schemas/functions.ts';
 import { tables } from '../../schemas/tables.ts';
 import { logicalId, synthesize } from './synth.ts';
 
@@ -94,12 +95,27 @@ describe('Data stack: the JWT key pair', () => {
     });
   });
 
+  test('-c jwtKeyRotation=<id> reaches the custom resource (so CloudFormation sends it an update) and the functions that read the key (so they start afresh)', () => {
+    const rotated = synthesize('dev', { jwtKeyRotation: '2026-11-30T07:00Z' });
+    rotated.data.hasResourceProperties('Custom::JwtKeyPair', { Rotation: '2026-11-30T07:00Z' });
+    for (const definition of functions) {
+      const variables = (rotated.application.toJSON().Resources[
+        logicalId(rotated.stacks.application.functions.get(definition.name))
+      ].Properties.Environment?.Variables ?? {}) as Record<string, string>;
+      expect({ name: definition.name, rotation: variables.JWT_KEY_ROTATION }).toEqual({
+        name: definition.name,
+        rotation: definition.jwtKey ? '2026-11-30T07:00Z' : undefined,
+      });
+    }
+  });
+
   test('generated at deploy time by a custom resource, never present in the template', () => {
     const signing = logicalId(dev.stacks.data.jwtSigningSecret);
     const verifying = logicalId(dev.stacks.data.jwtVerifyingSecret);
     dev.data.hasResourceProperties('Custom::JwtKeyPair', {
       SigningSecretArn: { Ref: signing },
       VerifyingSecretArn: { Ref: verifying },
+      Rotation: '',
     });
     expect(JSON.stringify(dev.data.toJSON())).not.toMatch(/BEGIN [A-Z ]*PRIVATE KEY/);
     // The generator may write both secrets but read only the one it re-derives the public key from.

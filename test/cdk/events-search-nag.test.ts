@@ -5,10 +5,18 @@ import { stageConfig } from '../../cdk/config.ts';
 import { ConduitEvents, PIPE_DEFAULTS } from '../../cdk/constructs/events.ts';
 import { eventSources } from '../../schemas/events.ts';
 import { functions } from '../../schemas/functions.ts';
-import { buildStacks, logicalId, synthesize } from './synth.ts';
+import { buildStacks, logicalId, resourcesOf, statementsOfRole, synthesize } from './synth.ts';
 
 const dev = synthesize('dev');
 const app = dev.stacks.application;
+
+/** The 4 hex digits of cdk/config.ts perStackName, as CloudFormation computes them from the stack id. */
+const stackIdDigits = {
+  'Fn::Select': [
+    1,
+    { 'Fn::Split': ['-', { 'Fn::Select': [2, { 'Fn::Split': ['/', { Ref: 'AWS::StackId' }] }] }] },
+  ],
+};
 
 describe('Events: one EventBridge Pipe per schemas/events.ts entry', () => {
   test('exactly the registered sources', () => {
@@ -115,7 +123,7 @@ describe('Events: one EventBridge Pipe per schemas/events.ts entry', () => {
 describe('Search: the OpenSearch domain', () => {
   test('encrypted, HTTPS with TLS 1.2, logs published, sized by stage', () => {
     dev.search.hasResourceProperties('AWS::OpenSearchService::Domain', {
-      DomainName: 'conduit-dev',
+      DomainName: { 'Fn::Join': ['', ['conduit-dev-', stackIdDigits]] },
       EngineVersion: Match.stringLikeRegexp('^OpenSearch_'),
       ClusterConfig: Match.objectLike({
         InstanceCount: 1,
@@ -145,7 +153,7 @@ describe('Search: the OpenSearch domain', () => {
             Principal: {
               AWS: { 'Fn::Join': ['', Match.arrayWith([':iam::', { Ref: 'AWS::AccountId' }, ':root'])] },
             },
-            Resource: { 'Fn::Join': ['', Match.arrayWith([':domain/conduit-dev/*'])] },
+            Resource: { 'Fn::Join': ['', Match.arrayWith([':domain/conduit-dev-', stackIdDigits, '/*'])] },
           },
         ],
       },
@@ -153,16 +161,44 @@ describe('Search: the OpenSearch domain', () => {
     expect(JSON.stringify(dev.search.toJSON())).not.toMatch(/"Principal":\s*"\*"|"AWS":\s*"\*"/);
   });
 
+  test("functions are granted on this stage's domain only: its name with the 4 per-stack digits as ????", () => {
+    const grants = functions
+      .filter((fn) => fn.search)
+      .flatMap((fn) =>
+        statementsOfRole(dev.application, logicalId(app.functions.get(fn.name).role as never))
+          .filter((statement) => JSON.stringify(statement.Action).includes('es:'))
+          .flatMap(resourcesOf),
+      );
+    expect(grants.length).toBeGreaterThan(0);
+    for (const resource of grants)
+      expect(resource).toEqual({ 'Fn::Join': ['', expect.arrayContaining([':domain/conduit-dev-????/*'])] });
+  });
+
   test('no custom resource is needed for the access or log policies', () => {
     dev.search.resourceCountIs('AWS::Lambda::Function', 0);
     dev.search.resourceCountIs('AWS::Logs::ResourcePolicy', 1);
   });
 
-  test('functions with search access get the endpoint', () => {
-    for (const definition of functions.filter((fn) => fn.search)) {
-      dev.application.hasResourceProperties('AWS::Lambda::Function', {
-        Description: Match.stringLikeRegexp(`: ${definition.name} \\(`),
-        Environment: { Variables: Match.objectLike({ OPENSEARCH_ENDPOINT: Match.anyValue() }) },
+  test('functions with search access get the endpoint and the index replicas: none on a one-node domain', () => {
+    const prod = synthesize('prod');
+    for (const [stage, template, replicas] of [
+      ['dev', dev, '0'],
+      ['prod', prod, '1'],
+    ] as const) {
+      for (const definition of functions.filter((fn) => fn.search)) {
+        template.application.hasResourceProperties('AWS::Lambda::Function', {
+          Description: Match.stringLikeRegexp(`: ${definition.name} \\(`),
+          Environment: {
+            Variables: Match.objectLike({
+              OPENSEARCH_ENDPOINT: Match.anyValue(),
+              OPENSEARCH_REPLICAS: replicas,
+            }),
+          },
+        });
+      }
+      expect({ stage, output: template.search.findOutputs('SearchReplicas').SearchReplicas?.Value }).toEqual({
+        stage,
+        output: replicas,
       });
     }
   });

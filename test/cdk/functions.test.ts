@@ -184,7 +184,11 @@ describe('Functions: one per schemas/functions.ts entry, defaults set once', () 
 describe('grantSearch', () => {
   test('read may GET/HEAD/POST, write adds PUT/DELETE/PATCH, both on the one domain', () => {
     const stack = new Stack(new App(), 'SearchGrants');
-    const endpoint = { domainArn: 'arn:aws:es:eu-west-1:123456789012:domain/conduit-test', url: 'https://x' };
+    const endpoint = {
+      domainArn: 'arn:aws:es:eu-west-1:123456789012:domain/conduit-test',
+      url: 'https://x',
+      replicas: 0,
+    };
     const reader = new Role(stack, 'Reader', { assumedBy: new ServicePrincipal('lambda.amazonaws.com') });
     const writer = new Role(stack, 'Writer', { assumedBy: new ServicePrincipal('lambda.amazonaws.com') });
     grantSearch(endpoint, reader, 'read');

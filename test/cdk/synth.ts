@@ -25,14 +25,17 @@ const cdkJsonContext = (
   JSON.parse(readFileSync(fromRoot('cdk.json'), 'utf8')) as { context: Record<string, unknown> }
 ).context;
 
-/** The stacks of a stage, not yet synthesized (tests may still add constructs). */
-export function buildStacks(stage = 'dev'): { app: App; stacks: ConduitStacks } {
-  const app = new App({ context: { ...cdkJsonContext, stage } });
+/** The stacks of a stage, not yet synthesized (tests may still add constructs); `-c` values in `context`. */
+export function buildStacks(
+  stage = 'dev',
+  context: Record<string, string> = {},
+): { app: App; stacks: ConduitStacks } {
+  const app = new App({ context: { ...cdkJsonContext, ...context, stage } });
   return { app, stacks: buildConduit(app, { stage, functionCode: inlineCode }) };
 }
 
-export function synthesize(stage = 'dev'): Synthesized {
-  const { app, stacks } = buildStacks(stage);
+export function synthesize(stage = 'dev', context: Record<string, string> = {}): Synthesized {
+  const { app, stacks } = buildStacks(stage, context);
   return {
     app,
     stacks,

@@ -142,9 +142,63 @@ describe('Workflows: one state machine per schemas/workflows.ts entry', () => {
     }
   });
 
-  test('log groups use the vendedlogs prefix', () => {
+  test('every STANDARD workflow, and only those, alarms on its first failed execution', () => {
+    const standard = workflows.filter((workflow) => workflow.type === 'STANDARD');
+    expect(standard.length).toBeGreaterThan(0);
+    const alarmsOn = (name: string) =>
+      Object.values(
+        dev.application.findResources('AWS::CloudWatch::Alarm', {
+          Properties: {
+            MetricName: 'ExecutionsFailed',
+            Dimensions: [{ Name: 'StateMachineArn', Value: { Ref: logicalId(app.workflows.get(name)) } }],
+          },
+        }),
+      ).map((alarm) => alarm.Properties);
+    for (const workflow of workflows) {
+      const alarms = alarmsOn(workflow.name);
+      if (workflow.type !== 'STANDARD') {
+        expect({ workflow: workflow.name, alarms }).toEqual({ workflow: workflow.name, alarms: [] });
+        continue;
+      }
+      expect(alarms).toEqual([
+        expect.objectContaining({
+          Namespace: 'AWS/States',
+          MetricName: 'ExecutionsFailed',
+          Statistic: 'Sum',
+          Period: 300,
+          EvaluationPeriods: 1,
+          Threshold: 1,
+          ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+          TreatMissingData: 'notBreaching',
+          AlarmDescription: expect.stringContaining(`conduit-dev-${workflow.name}`),
+        }),
+      ]);
+    }
+    expect(
+      Object.values(
+        dev.application.findResources('AWS::CloudWatch::Alarm', {
+          Properties: { MetricName: 'ExecutionsFailed' },
+        }),
+      ),
+    ).toHaveLength(standard.length);
+  });
+
+  test.each(cases)('%s: its log group has the vendedlogs prefix, named per creation of the stack', (name) => {
     dev.application.hasResourceProperties('AWS::Logs::LogGroup', {
-      LogGroupName: Match.stringLikeRegexp('^/aws/vendedlogs/states/conduit-dev-'),
+      LogGroupName: {
+        'Fn::Join': [
+          '',
+          [
+            `/aws/vendedlogs/states/conduit-dev-${name}-`,
+            {
+              'Fn::Select': [
+                1,
+                { 'Fn::Split': ['-', Match.objectLike({ 'Fn::Select': [2, Match.anyValue()] })] },
+              ],
+            },
+          ],
+        ],
+      },
     });
   });
 });

@@ -25,7 +25,7 @@ if (client) {
     create: () => {
       const alias = `contract-${randomUUID()}`;
       aliases.push(alias);
-      return new OpenSearchArticleSearch(client, alias);
+      return new OpenSearchArticleSearch(client, alias, 0);
     },
   });
 }

@@ -1,5 +1,6 @@
 /** The exact requests the OpenSearch adapter sends (the client is a recording fake here only). */
 import { describe, expect, it } from '@jest/globals';
+import { SearchUnavailableError } from '../../lambdas/shared/search/article-search.ts';
 import { OpenSearchArticleSearch, type SearchClient } from '../../lambdas/shared/search/opensearch.ts';
 
 type Call = [method: string, params: unknown];
@@ -35,7 +36,7 @@ const responseError = (statusCode: number, type: string) =>
   Object.assign(new Error(type), { meta: { statusCode, body: { error: { type } } } });
 
 const mapping = {
-  settings: { number_of_shards: 1 },
+  settings: { number_of_shards: 1, number_of_replicas: 0 },
   mappings: {
     dynamic: 'strict',
     properties: {
@@ -62,7 +63,7 @@ describe('OpenSearchArticleSearch', () => {
     const { client, calls } = fakeClient({
       search: () => ({ hits: { total: { value: 7, relation: 'eq' }, hits: [{ _id: 'b' }, { _id: 'a' }] } }),
     });
-    const page = await new OpenSearchArticleSearch(client, 'articles').list({
+    const page = await new OpenSearchArticleSearch(client, 'articles', 0).list({
       tag: 'dragons',
       limit: 2,
       offset: 4,
@@ -88,7 +89,7 @@ describe('OpenSearchArticleSearch', () => {
 
   it('lists every live article when there is no tag', async () => {
     const { client, calls } = fakeClient({ search: () => ({ hits: { total: { value: 0 }, hits: [] } }) });
-    await new OpenSearchArticleSearch(client, 'articles').list({ limit: 20, offset: 0 });
+    await new OpenSearchArticleSearch(client, 'articles', 0).list({ limit: 20, offset: 0 });
     expect(calls[0]?.[1]).toMatchObject({
       body: { query: { bool: { filter: [], ...liveOnly } }, from: 0, size: 20 },
     });
@@ -96,7 +97,7 @@ describe('OpenSearchArticleSearch', () => {
 
   it('keeps from + size within the result window', async () => {
     const { client, calls } = fakeClient({ search: () => ({ hits: { total: { value: 20000 }, hits: [] } }) });
-    const search = new OpenSearchArticleSearch(client, 'articles');
+    const search = new OpenSearchArticleSearch(client, 'articles', 0);
     await search.list({ limit: 20, offset: 9990 });
     await search.list({ limit: 20, offset: 15000 });
     expect(
@@ -113,7 +114,7 @@ describe('OpenSearchArticleSearch', () => {
         throw responseError(404, 'index_not_found_exception');
       },
     });
-    const search = new OpenSearchArticleSearch(client, 'articles');
+    const search = new OpenSearchArticleSearch(client, 'articles', 0);
     expect(await search.list({ limit: 20, offset: 0 })).toEqual({ ids: [], total: 0 });
     expect(await search.tags()).toEqual([]);
   });
@@ -131,7 +132,7 @@ describe('OpenSearchArticleSearch', () => {
         },
       }),
     });
-    expect(await new OpenSearchArticleSearch(client, 'articles').tags()).toEqual(['c', 'a']);
+    expect(await new OpenSearchArticleSearch(client, 'articles', 0).tags()).toEqual(['c', 'a']);
     expect(calls).toEqual([
       [
         'search',
@@ -153,7 +154,7 @@ describe('OpenSearchArticleSearch', () => {
 
   it('creates the mapped index behind the alias before the first write, once', async () => {
     const { client, calls } = fakeClient({ 'indices.exists': () => false });
-    const search = new OpenSearchArticleSearch(client, 'articles');
+    const search = new OpenSearchArticleSearch(client, 'articles', 0);
     await search.upsert(document);
     await search.upsert(document);
     expect(calls.slice(0, 3)).toEqual([
@@ -184,25 +185,51 @@ describe('OpenSearchArticleSearch', () => {
         throw responseError(409, 'version_conflict_engine_exception');
       },
     });
-    await new OpenSearchArticleSearch(client, 'articles').upsert(document);
+    await new OpenSearchArticleSearch(client, 'articles', 0).upsert(document);
     expect(calls.map(([method]) => method)).toEqual(['indices.exists', 'indices.create', 'index']);
   });
 
-  it('surfaces other errors', async () => {
+  it('gives a new index the replicas it is configured with (a one-node domain: none)', async () => {
+    for (const replicas of [0, 1]) {
+      const { client, calls } = fakeClient({ 'indices.exists': () => false });
+      await new OpenSearchArticleSearch(client, 'articles', replicas).upsert(document);
+      await new OpenSearchArticleSearch(client, 'articles', replicas).rebuild((async function* () {})());
+      const created = calls
+        .filter(([method]) => method === 'indices.create')
+        .map(([, params]) => (params as { body: { settings: unknown } }).body.settings);
+      expect(created).toEqual([
+        { number_of_shards: 1, number_of_replicas: replicas },
+        { number_of_shards: 1, number_of_replicas: replicas },
+      ]);
+    }
+  });
+
+  it('writes to an existing index without knowing the replicas, but creates none without them', async () => {
+    const existing = fakeClient({ 'indices.exists': () => true });
+    await new OpenSearchArticleSearch(existing.client, 'articles', undefined).upsert(document);
+    expect(existing.calls.map(([method]) => method)).toEqual(['indices.exists', 'index']);
+    const missing = fakeClient({ 'indices.exists': () => false });
+    await expect(
+      new OpenSearchArticleSearch(missing.client, 'articles', undefined).upsert(document),
+    ).rejects.toThrow('needs its replica count (OPENSEARCH_REPLICAS)');
+    expect(missing.calls.map(([method]) => method)).toEqual(['indices.exists']);
+  });
+
+  it('surfaces other errors as they are (a bug, not worth a retry)', async () => {
     const { client } = fakeClient({
       'indices.exists': () => true,
       index: () => {
-        throw responseError(500, 'internal_server_error');
+        throw responseError(400, 'mapper_parsing_exception');
       },
     });
-    await expect(new OpenSearchArticleSearch(client, 'articles').upsert(document)).rejects.toThrow(
-      'internal_server_error',
-    );
+    const failure = new OpenSearchArticleSearch(client, 'articles', 0).upsert(document);
+    await expect(failure).rejects.toThrow('mapper_parsing_exception');
+    await expect(failure).rejects.not.toBeInstanceOf(SearchUnavailableError);
   });
 
   it('removes by writing a tombstone with the highest version, which no later upsert replaces', async () => {
     const { client, calls } = fakeClient({ 'indices.exists': () => true });
-    await new OpenSearchArticleSearch(client, 'articles').remove('a1');
+    await new OpenSearchArticleSearch(client, 'articles', 0).remove('a1');
     expect(calls).toEqual([
       ['indices.exists', { index: 'articles' }],
       [
@@ -229,7 +256,7 @@ describe('OpenSearchArticleSearch', () => {
     ];
     const { client, calls } = fakeClient({ search: () => replies.shift() });
     const pages: string[][] = [];
-    for await (const batch of new OpenSearchArticleSearch(client, 'articles').documents()) {
+    for await (const batch of new OpenSearchArticleSearch(client, 'articles', 0).documents()) {
       pages.push(batch.map((doc) => doc.id));
     }
     expect(pages.map((ids) => ids.length)).toEqual([1000, 1]);
@@ -246,7 +273,7 @@ describe('OpenSearchArticleSearch', () => {
     async function* batches() {
       yield [document];
     }
-    expect(await new OpenSearchArticleSearch(client, 'articles').rebuild(batches())).toBe(1);
+    expect(await new OpenSearchArticleSearch(client, 'articles', 0).rebuild(batches())).toBe(1);
     const target = (calls[0]?.[1] as { index?: string } | undefined)?.index;
     expect(target).toMatch(/^articles-\d+$/);
     expect(calls).toEqual([
@@ -290,7 +317,7 @@ describe('OpenSearchArticleSearch', () => {
     async function* batches() {
       yield [document];
     }
-    await expect(new OpenSearchArticleSearch(client, 'articles').rebuild(batches())).rejects.toThrow(
+    await expect(new OpenSearchArticleSearch(client, 'articles', 0).rebuild(batches())).rejects.toThrow(
       'mapper_parsing_exception',
     );
     expect(calls.map(([method]) => method)).toEqual(['indices.create', 'bulk', 'indices.delete']);

@@ -48,6 +48,15 @@ export interface ArticleSearch {
   rebuild(batches: AsyncIterable<readonly SearchDocument[]>): Promise<number>;
 }
 
+/**
+ * The index could not take a request for now (OpenSearch answered 429 or 5xx, or could not be
+ * reached). Its name is the error the event workflow's search tasks retry with backoff
+ * (state-machines/standard/article-events.asl.json); any other error is a bug and is not retried.
+ */
+export class SearchUnavailableError extends Error {
+  override readonly name = 'SearchUnavailable';
+}
+
 /** /api/tags lists at most this many tags (an OpenSearch terms aggregation needs a size). */
 export const MAX_TAGS = 10_000;
 

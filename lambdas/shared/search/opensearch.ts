@@ -11,6 +11,9 @@
  * with the highest version, which no upsert can replace. A real delete would not do: OpenSearch
  * forgets a deleted document's version after `index.gc_deletes` (60 s), after which a late upsert
  * would bring the article back. Every read filters tombstones out; a rebuild drops them.
+ *
+ * A write that OpenSearch refuses for now (429, 5xx) or that cannot reach it fails with
+ * SearchUnavailableError, which the event workflow retries; every other failure is thrown as is.
  */
 import type { API, Client } from '@opensearch-project/opensearch';
 import {
@@ -19,6 +22,7 @@ import {
   type ListQuery,
   MAX_TAGS,
   type SearchDocument,
+  SearchUnavailableError,
 } from './article-search.ts';
 
 /** The client methods the adapter calls (unit tests substitute a recording fake). */
@@ -27,19 +31,21 @@ export type SearchClient = Pick<Client, 'index' | 'delete' | 'search' | 'bulk' |
 /** Default `index.max_result_window`: from + size of a search may not exceed it. */
 const MAX_RESULT_WINDOW = 10_000;
 
-const indexDefinition = {
-  settings: { number_of_shards: 1 },
-  mappings: {
-    dynamic: 'strict',
-    properties: {
-      id: { type: 'keyword' },
-      tagList: { type: 'keyword' },
-      createdAt: { type: 'date', format: 'strict_date_optional_time' },
-      updatedAt: { type: 'date', format: 'strict_date_optional_time' },
-      deleted: { type: 'boolean' },
+/** The concrete index: one shard; replicas as the domain has nodes to hold them (a replica needs a node of its own). */
+const indexDefinition = (replicas: number) =>
+  ({
+    settings: { number_of_shards: 1, number_of_replicas: replicas },
+    mappings: {
+      dynamic: 'strict',
+      properties: {
+        id: { type: 'keyword' },
+        tagList: { type: 'keyword' },
+        createdAt: { type: 'date', format: 'strict_date_optional_time' },
+        updatedAt: { type: 'date', format: 'strict_date_optional_time' },
+        deleted: { type: 'boolean' },
+      },
     },
-  },
-} as const;
+  }) as const;
 
 /** Outranks the version of every upsert (epoch milliseconds of `updatedAt`). */
 const TOMBSTONE_VERSION = Number.MAX_SAFE_INTEGER;
@@ -92,6 +98,29 @@ const statusOf = (error: unknown): number | undefined =>
 const errorType = (error: unknown): string | undefined =>
   (error as { meta?: { body?: { error?: { type?: string } } } }).meta?.body?.error?.type;
 
+/** The client's errors for a request that never got an answer (after its own retries). */
+const UNREACHABLE = new Set(['ConnectionError', 'TimeoutError', 'NoLivingConnectionsError']);
+
+/** A refusal for now (throttled, overloaded, unreachable) becomes SearchUnavailableError. */
+function classified(error: unknown): unknown {
+  const status = statusOf(error);
+  const name = error instanceof Error ? error.name : undefined;
+  if (status === 429 || (status !== undefined && status >= 500)) {
+    return new SearchUnavailableError(`OpenSearch answered ${status} (${errorType(error) ?? name})`, {
+      cause: error,
+    });
+  }
+  if (name && UNREACHABLE.has(name)) {
+    return new SearchUnavailableError(
+      `OpenSearch could not be reached (${name}: ${(error as Error).message})`,
+      {
+        cause: error,
+      },
+    );
+  }
+  return error;
+}
+
 export class OpenSearchArticleSearch implements ArticleSearch {
   private indexReady: Promise<void> | undefined;
 
@@ -99,11 +128,23 @@ export class OpenSearchArticleSearch implements ArticleSearch {
     private readonly client: SearchClient,
     /** The alias every read and write goes through. */
     private readonly alias: string,
+    /**
+     * Replicas of a new index: 0 on a one-node domain, where a replica could never be assigned.
+     * Unknown (undefined) is enough to read and write, not to create an index.
+     */
+    private readonly replicas: number | undefined,
   ) {}
 
+  private indexDefinition() {
+    if (this.replicas === undefined) {
+      throw new Error(`Creating an index behind ${this.alias} needs its replica count (OPENSEARCH_REPLICAS)`);
+    }
+    return indexDefinition(this.replicas);
+  }
+
   async upsert(document: SearchDocument): Promise<void> {
-    await this.ensureIndex();
     try {
+      await this.ensureIndex();
       await this.client.index({
         index: this.alias,
         id: document.id,
@@ -113,20 +154,24 @@ export class OpenSearchArticleSearch implements ArticleSearch {
         refresh: 'wait_for',
       });
     } catch (error) {
-      if (statusOf(error) !== 409) throw error; // 409: a newer version is indexed already
+      if (statusOf(error) !== 409) throw classified(error); // 409: a newer version is indexed already
     }
   }
 
   async remove(articleId: string): Promise<void> {
-    await this.ensureIndex();
-    await this.client.index({
-      index: this.alias,
-      id: articleId,
-      body: { id: articleId, deleted: true },
-      version: TOMBSTONE_VERSION,
-      version_type: 'external_gte',
-      refresh: 'wait_for',
-    });
+    try {
+      await this.ensureIndex();
+      await this.client.index({
+        index: this.alias,
+        id: articleId,
+        body: { id: articleId, deleted: true },
+        version: TOMBSTONE_VERSION,
+        version_type: 'external_gte',
+        refresh: 'wait_for',
+      });
+    } catch (error) {
+      throw classified(error);
+    }
   }
 
   async list(query: ListQuery): Promise<ArticlePage> {
@@ -187,7 +232,7 @@ export class OpenSearchArticleSearch implements ArticleSearch {
    */
   async rebuild(batches: AsyncIterable<readonly SearchDocument[]>): Promise<number> {
     const target = `${this.alias}-${Date.now()}`;
-    await this.client.indices.create({ index: target, body: indexDefinition });
+    await this.client.indices.create({ index: target, body: this.indexDefinition() });
     let count = 0;
     try {
       for await (const batch of batches) {
@@ -247,7 +292,7 @@ export class OpenSearchArticleSearch implements ArticleSearch {
       try {
         await this.client.indices.create({
           index: `${this.alias}-initial`,
-          body: { ...indexDefinition, aliases: { [this.alias]: {} } },
+          body: { ...this.indexDefinition(), aliases: { [this.alias]: {} } },
         });
       } catch (error) {
         if (errorType(error) !== 'resource_already_exists_exception') throw error;
