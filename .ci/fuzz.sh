@@ -8,7 +8,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-spec="$(realpath "${FUZZ_SPEC:-../shared/realworld/v2/openapi.yml}")" || exit 1
+spec="$(realpath -e "${FUZZ_SPEC:-../shared/realworld/v2/openapi.yml}")" || exit 1
 SECONDS_PER_RUN="${FUZZ_SECONDS:-90}"
 SEED="${FUZZ_SEED:-$((RANDOM * 32768 + RANDOM))}"
 SCHEMATHESIS_VERSION=4.32.5
