@@ -146,9 +146,17 @@ function usesIsPresentFalse(rules: unknown): boolean {
 
 const pascal = (action: string): string => action.charAt(0).toUpperCase() + action.slice(1);
 
+/**
+ * A value as it comes out of a JSON round-trip, which is how anything crosses a service boundary in
+ * AWS: undefined keys vanish, Dates become strings, and the receiver shares no object with the sender.
+ * A bare undefined (a handler that returns nothing) is null, the payload Lambda then answers.
+ */
+const overTheWire = (value: unknown): Json =>
+  value === undefined ? null : (JSON.parse(JSON.stringify(value)) as Json);
+
 function stripMetadata(response: object): Json {
   const { $metadata: _metadata, ...rest } = response as Record<string, unknown>;
-  return JSON.parse(JSON.stringify(rest)) as Json;
+  return overTheWire(rest);
 }
 
 function namedError(name: string, cause: string): Error {
@@ -278,8 +286,8 @@ export class LocalWorkflows {
       return async (input) => {
         const { Payload } = input as { Payload?: Json };
         try {
-          const result = await this.deps.lambdas.invoke(functionName, Payload ?? {});
-          return { ExecutedVersion: '$LATEST', StatusCode: 200, Payload: (result ?? null) as Json };
+          const result = await this.deps.lambdas.invoke(functionName, overTheWire(Payload ?? {}));
+          return { ExecutedVersion: '$LATEST', StatusCode: 200, Payload: overTheWire(result) };
         } catch (error) {
           const failure = error as Error;
           throw namedError(
@@ -293,7 +301,7 @@ export class LocalWorkflows {
       return async (input, tree) => {
         const { StateMachineArn, Input } = input as { StateMachineArn: string; Input?: Json };
         const name = StateMachineArn.split(':').pop() ?? '';
-        const payload = typeof Input === 'string' ? (JSON.parse(Input) as Json) : (Input ?? {});
+        const payload = typeof Input === 'string' ? (JSON.parse(Input) as Json) : overTheWire(Input ?? {});
         const executionArn = this.start(name, payload, undefined, tree);
         return { ExecutionArn: executionArn, StartDate: new Date().toISOString() };
       };

@@ -78,6 +78,22 @@ describe('POST and DELETE /api/profiles/:username/follow', () => {
     expect((await api.get(`/api/profiles/${me.username}`, me.token)).body.profile.following).toBe(false);
   });
 
+  it('follows and unfollows a user whose name holds a backslash (the workflows build keys from it)', async () => {
+    const me = await registerUser(api);
+    const username = uniqueName('back\\slash');
+    const user = { username, email: `${uniqueName('backslash')}@example.com`, password: 'password123' };
+    expect((await api.post('/api/users', { user })).status).toBe(201);
+    const path = `/api/profiles/${encodeURIComponent(username)}`;
+    expect((await api.get(path, me.token)).body).toEqual(profile(username, false));
+    const followed = await api.post(`${path}/follow`, undefined, me.token);
+    expect(followed.status).toBe(200);
+    expect(followed.body).toEqual(profile(username, true));
+    expect((await api.get(path, me.token)).body).toEqual(profile(username, true));
+    const unfollowed = await api.delete(`${path}/follow`, me.token);
+    expect(unfollowed.status).toBe(200);
+    expect((await api.get(path, me.token)).body).toEqual(profile(username, false));
+  });
+
   it('answers 404 for an unknown username and 401 without a token', async () => {
     const me = await registerUser(api);
     const path = `/api/profiles/${uniqueName('nobody')}/follow`;

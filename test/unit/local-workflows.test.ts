@@ -10,7 +10,9 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from '@jest/globals';
 import { freePort, localAwsConfig } from '../../local/dynamodb-local.ts';
-import { dynamoDbTaskError, substitute } from '../../local/workflows.ts';
+import type { LocalLambdas } from '../../local/lambdas.ts';
+import { localTableNames } from '../../local/tables.ts';
+import { dynamoDbTaskError, LocalWorkflows, substitute } from '../../local/workflows.ts';
 
 const metadata = { httpStatusCode: 400, requestId: 'REQ1' };
 
@@ -115,5 +117,59 @@ describe('substitute', () => {
       '{"T":"users","F":"users"}',
     );
     expect(() => substitute('"${Missing}"', {}, 'f.json')).toThrow('f.json: no value for ${Missing}');
+  });
+});
+
+describe('Lambda tasks', () => {
+  it('pass the payload and the result as JSON, as Lambda does', async () => {
+    // A handler that alters its event and returns an undefined key and a Date.
+    const lambdas = {
+      has: () => true,
+      invoke: async (_name: string, event: Record<string, unknown>) => {
+        event.altered = true;
+        return { kept: 'yes', dropped: undefined, at: new Date(0) };
+      },
+    } as unknown as LocalLambdas;
+    // Each difference from AWS ends the execution in its own Fail state; output JSON would hide them.
+    const definition = {
+      StartAt: 'Call the function',
+      States: {
+        'Call the function': {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::lambda:invoke',
+          Parameters: {
+            FunctionName: 'arn:aws:lambda:us-east-1:000000000000:function:probe',
+            'Payload.$': '$',
+          },
+          ResultSelector: { 'payload.$': '$.Payload' },
+          ResultPath: '$.result',
+          Next: 'Compare with AWS',
+        },
+        'Compare with AWS': {
+          Type: 'Choice',
+          Choices: [
+            { Variable: '$.result.payload.dropped', IsPresent: true, Next: 'Undefined key kept' },
+            { Variable: '$.altered', IsPresent: true, Next: 'Event shared with the state' },
+            { Not: { Variable: '$.result.payload.at', IsString: true }, Next: 'Date not serialized' },
+          ],
+          Default: 'Same as AWS',
+        },
+        'Undefined key kept': { Type: 'Fail', Error: 'UndefinedKeyKept' },
+        'Event shared with the state': { Type: 'Fail', Error: 'EventShared' },
+        'Date not serialized': { Type: 'Fail', Error: 'DateNotSerialized' },
+        'Same as AWS': { Type: 'Succeed' },
+      },
+    };
+    const workflows = new LocalWorkflows(
+      { dynamoDb: new DynamoDBClient({}), tableNames: localTableNames('x-'), lambdas },
+      [{ name: 'probe', type: 'EXPRESS', carriesSecrets: false }],
+      () => JSON.stringify(definition),
+    );
+    const result = await workflows.startSync('probe', { original: true });
+    expect(result).toMatchObject({ status: 'SUCCEEDED' });
+    expect(JSON.parse(result.output ?? '')).toEqual({
+      original: true,
+      result: { payload: { kept: 'yes', at: '1970-01-01T00:00:00.000Z' } },
+    });
   });
 });
