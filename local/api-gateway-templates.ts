@@ -14,19 +14,12 @@
  *   any other string method throws instead of silently behaving like JavaScript.
  */
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Compile, parse } from 'velocityjs';
-
-/** Where the templates live; the CDK API stack reads the same files. */
-export const requestTemplatePath = fileURLToPath(
-  new URL('../schemas/api-gateway/start-sync-execution.request.vtl', import.meta.url),
-);
-export const responseTemplatePath = fileURLToPath(
-  new URL('../schemas/api-gateway/start-sync-execution.response.vtl', import.meta.url),
-);
-
-/** The placeholder of the request template substituted with the route's state machine ARN before use. */
-export const stateMachineArnPlaceholder = '${StateMachineArn}';
+import {
+  requestTemplatePath,
+  responseTemplatePath,
+  stateMachineArnPlaceholder,
+} from '../schemas/api-gateway/templates.ts';
 
 /** A template that cannot be rendered the way API Gateway would (API Gateway answers 5XX). */
 export class MappingTemplateError extends Error {

@@ -44,7 +44,7 @@ import {
   requestTemplatePath,
   responseTemplatePath,
   stateMachineArnPlaceholder,
-} from '../../local/api-gateway-templates.ts';
+} from '../../schemas/api-gateway/templates.ts';
 import { functions } from '../../schemas/functions.ts';
 import { cors, gatewayResponses, type Route, routes } from '../../schemas/routes.ts';
 import { workflows } from '../../schemas/workflows.ts';

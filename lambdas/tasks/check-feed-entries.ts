@@ -72,7 +72,7 @@ export const handler = async ({ job, items }: { job: FanOutJob; items: Item[] })
     const identity = followIdentity(readerOf(entry), entry.authorId);
     const feedFrom = feedFromOf.get(identity);
     if (feedFrom !== undefined && entry.createdAt >= feedFrom) continue;
-    const follow = follows.get(identity) ?? followingKey(readerOf(entry), entry.authorId);
+    const follow = followingKey(readerOf(entry), entry.authorId);
     check.guarded.push({
       entry: { pk: { S: entry.pk }, sk: { S: entry.sk } },
       follow: { pk: { S: follow.pk }, sk: { S: follow.sk } },

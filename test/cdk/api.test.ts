@@ -3,11 +3,13 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { WORKFLOW_RESPONSE_STATUSES } from '../../cdk/constructs/api.ts';
 import {
   renderStartSyncExecutionResponse,
+  type StartSyncExecutionResponse,
+} from '../../local/api-gateway-templates.ts';
+import {
   requestTemplatePath,
   responseTemplatePath,
-  type StartSyncExecutionResponse,
   stateMachineArnPlaceholder,
-} from '../../local/api-gateway-templates.ts';
+} from '../../schemas/api-gateway/templates.ts';
 import { functions } from '../../schemas/functions.ts';
 import { cors, gatewayResponses, type Route, routes } from '../../schemas/routes.ts';
 import { workflows } from '../../schemas/workflows.ts';

@@ -6,12 +6,14 @@ import {
   parseStartSyncExecutionInput,
   renderStartSyncExecutionRequest,
   renderStartSyncExecutionResponse,
-  requestTemplatePath,
-  responseTemplatePath,
   type StartSyncExecutionRequestParams,
   type StartSyncExecutionResponse,
-  stateMachineArnPlaceholder,
 } from '../../local/api-gateway-templates.ts';
+import {
+  requestTemplatePath,
+  responseTemplatePath,
+  stateMachineArnPlaceholder,
+} from '../../schemas/api-gateway/templates.ts';
 import { MAX_LOOKUP_LENGTH } from '../../schemas/requests.ts';
 import { serviceUnavailable } from '../../schemas/routes.ts';
 
