@@ -9,7 +9,9 @@ import type { IncomingMessage } from 'node:http';
 import { z } from 'zod';
 import type { ArticleSearch } from '../lambdas/shared/search/article-search.ts';
 import type { TableId } from '../schemas/tables.ts';
+import { type FaultInjector, FaultSpecError, parseFaultSpec } from './faults.ts';
 import type { StreamPoller } from './stream-poller.ts';
+import type { LocalWorkflows } from './workflows.ts';
 
 export const ADMIN_PATH_PREFIX = '/_local/';
 
@@ -20,6 +22,10 @@ export interface AdminContext {
   readonly search: () => Promise<ArticleSearch>;
   /** The stream delivery (local/stream-poller.ts). */
   readonly events: Pick<StreamPoller, 'settle' | 'deadLetters' | 'replayDeadLetters'>;
+  /** The faults the runtime injects (local/faults.ts). */
+  readonly faults: FaultInjector;
+  /** The workflow runner: which Retry and Catch clauses handled which errors. */
+  readonly workflows: Pick<LocalWorkflows, 'handledErrors'>;
 }
 
 export interface AdminRequest {
@@ -61,6 +67,8 @@ const searchDocument = z.object({
 });
 
 const replayRequest = z.object({ ids: z.array(z.string()).optional() }).optional();
+
+const faultsRequest = z.object({ spec: z.string(), seed: z.number().int().optional() });
 
 const pageNumber = (value: string | null, fallback: number): number | undefined => {
   if (value === null) return fallback;
@@ -119,6 +127,42 @@ export const adminRoutes: readonly AdminRoute[] = [
     method: 'GET',
     path: 'search/tags',
     handle: async (_request, context) => json(200, { tags: await (await context.search()).tags() }),
+  },
+  {
+    method: 'GET',
+    path: 'faults',
+    handle: async (_request, { faults, workflows }) => {
+      const handled = workflows.handledErrors();
+      return json(200, {
+        seed: faults.seed,
+        rules: faults.active,
+        injected: faults.injected(),
+        handled: { byClause: Object.fromEntries(handled.byClause), recent: handled.recent },
+      });
+    },
+  },
+  {
+    method: 'PUT',
+    path: 'faults',
+    handle: async ({ body }, { faults }) => {
+      const parsed = faultsRequest.safeParse(body);
+      if (!parsed.success) return error(422, 'body', parsed.error.message);
+      try {
+        faults.set(parseFaultSpec(parsed.data.spec), parsed.data.seed);
+      } catch (failure) {
+        if (failure instanceof FaultSpecError) return error(422, 'spec', failure.message);
+        throw failure;
+      }
+      return json(200, { seed: faults.seed, rules: faults.active });
+    },
+  },
+  {
+    method: 'DELETE',
+    path: 'faults',
+    handle: async (_request, { faults }) => {
+      faults.clear();
+      return noContent;
+    },
   },
   {
     method: 'POST',

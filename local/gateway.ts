@@ -29,6 +29,7 @@ import {
   renderStartSyncExecutionResponse,
 } from './api-gateway-templates.ts';
 import type { DynamoDbHealth } from './dynamodb-supervisor.ts';
+import { LambdaInvocationError } from './faults.ts';
 import type { LocalLambdas } from './lambdas.ts';
 import { type LocalWorkflows, localStateMachineArn } from './workflows.ts';
 
@@ -292,7 +293,14 @@ export function createGateway(options: GatewayOptions): Server {
 
     const { target } = matched.route;
     if ('workflow' in target) return runWorkflow(target.workflow, event, authorization.context);
-    const result = (await lambdas.invoke(target.lambda, event)) as APIGatewayProxyResult;
+    let result: APIGatewayProxyResult;
+    try {
+      result = (await lambdas.invoke(target.lambda, event)) as APIGatewayProxyResult;
+    } catch (error) {
+      if (!(error instanceof LambdaInvocationError)) throw error;
+      options.log(`${target.lambda} could not be invoked: ${error.name} ${error.message}`);
+      return { reply: gatewayReply('INTEGRATION_FAILURE') };
+    }
     return {
       reply: { statusCode: result.statusCode, headers: result.headers, body: result.body },
     };

@@ -7,6 +7,7 @@ import { pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
 import { functions } from '../schemas/functions.ts';
 import { fromRoot } from '../schemas/paths.ts';
+import { type FaultInjector, lambdaInvocationError } from './faults.ts';
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
 
@@ -32,10 +33,16 @@ function lambdaContext(name: string): Context {
 }
 
 export class LocalLambdas {
-  private constructor(private readonly handlers: ReadonlyMap<string, Handler>) {}
+  private constructor(
+    private readonly handlers: ReadonlyMap<string, Handler>,
+    private readonly faults?: FaultInjector,
+  ) {}
 
-  /** Imports every handler module; a missing module or export fails here, at start. */
-  static async load(): Promise<LocalLambdas> {
+  /**
+   * Imports every handler module; a missing module or export fails here, at start. Invocations meet
+   * the Lambda faults of `faults`.
+   */
+  static async load(faults?: FaultInjector): Promise<LocalLambdas> {
     const handlers = new Map<string, Handler>();
     for (const definition of functions) {
       const module = (await import(pathToFileURL(fromRoot(definition.entry)).href)) as {
@@ -46,16 +53,24 @@ export class LocalLambdas {
       }
       handlers.set(definition.name, module.handler);
     }
-    return new LocalLambdas(handlers);
+    return new LocalLambdas(handlers, faults);
   }
 
   has(name: string): boolean {
     return this.handlers.has(name);
   }
 
+  /**
+   * Invokes a function as Lambda's Invoke API does. A fault throws LambdaInvocationError: a service
+   * error or throttle before the handler runs, a timeout after it ran.
+   */
   async invoke(name: string, event: unknown): Promise<unknown> {
     const handler = this.handlers.get(name);
     if (!handler) throw new Error(`No local function "${name}"`);
-    return handler(event, lambdaContext(name));
+    const fault = this.faults?.pick({ service: 'lambda', action: name });
+    if (fault && fault.error !== 'timeout') throw lambdaInvocationError(fault, name);
+    const result = await handler(event, lambdaContext(name));
+    if (fault) throw lambdaInvocationError(fault, name);
+    return result;
   }
 }

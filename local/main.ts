@@ -3,14 +3,36 @@
  *   PORT            port of the API (default 3000)
  *   DATA_DIR        data directory (default .local/)
  *   --async-events  answer writes before their stream events are processed, like production
+ *   --faults <spec> answer calls with AWS's failures (local/faults.ts says how to write a spec)
+ *   --fault-seed N  seed of the faults' random draws, to replay a run (default 1)
  */
 import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import { JavaMissingError } from './dynamodb-local.ts';
+import { type FaultRule, FaultSpecError, parseFaultSpec } from './faults.ts';
 import { defaultDataDir, startRuntime } from './runtime.ts';
 
 const started = performance.now();
 const dataDir = resolve(process.env.DATA_DIR ?? defaultDataDir());
-const asyncEvents = process.argv.includes('--async-events');
+let asyncEvents: boolean;
+let faults: FaultRule[];
+let faultSeed: number;
+try {
+  const { values } = parseArgs({
+    options: {
+      'async-events': { type: 'boolean', default: false },
+      faults: { type: 'string', default: '' },
+      'fault-seed': { type: 'string', default: '1' },
+    },
+  });
+  asyncEvents = values['async-events'];
+  faults = parseFaultSpec(values.faults);
+  faultSeed = Number(values['fault-seed']);
+  if (!Number.isSafeInteger(faultSeed)) throw new FaultSpecError('--fault-seed must be an integer');
+} catch (error) {
+  console.error(`npm start: ${(error as Error).message}`);
+  process.exit(2);
+}
 
 try {
   const runtime = await startRuntime({
@@ -19,12 +41,17 @@ try {
     keyDir: join(dataDir, 'keys'),
     eventsDir: join(dataDir, 'events'),
     asyncEvents,
+    faults,
+    faultSeed,
   });
   console.log(
     [
       `Conduit API ready on ${runtime.url}/api in ${((performance.now() - started) / 1000).toFixed(1)} s`,
       `  DynamoDB Local ${runtime.dynamoDbEndpoint} (data in ${dataDir})`,
       `  workflows: state-machines/*.asl.json on aws-local-stepfunctions; stream events ${asyncEvents ? 'asynchronous' : 'processed before each write answers'}`,
+      ...(faults.length
+        ? [`  faults (seed ${faultSeed}): ${faults.map((rule) => JSON.stringify(rule)).join(' ')}`]
+        : []),
     ].join('\n'),
   );
   let stopping = false;

@@ -12,6 +12,7 @@ import { type TableId, tableEnvVar, tables } from '../schemas/tables.ts';
 import { createLocalAdmin } from './admin.ts';
 import { localAwsConfig } from './dynamodb-local.ts';
 import { DynamoDbSupervisor } from './dynamodb-supervisor.ts';
+import { FaultInjector, type FaultRule, injectDynamoDbFaults, injectSearchFaults } from './faults.ts';
 import { createGateway } from './gateway.ts';
 import { ensureKeyPair } from './keys.ts';
 import { LocalLambdas } from './lambdas.ts';
@@ -36,6 +37,10 @@ export interface RuntimeOptions {
   /** Stream checkpoints and dead letters; undefined keeps them in memory. */
   readonly eventsDir?: string;
   readonly log?: (line: string) => void;
+  /** Faults to inject from the start (local/faults.ts); `runtime.faults` changes them later. */
+  readonly faults?: readonly FaultRule[];
+  /** Seed of the faults' random draws (default 1). */
+  readonly faultSeed?: number;
   /**
    * Called when DynamoDB is gone for good (an in-memory DynamoDB Local died, or one with a data
    * directory cannot be restarted), with one line saying why; default: print it and exit with 1.
@@ -50,8 +55,13 @@ export interface Runtime {
   readonly workflows: LocalWorkflows;
   /** The stream delivery; `events.settle()` waits until every write so far has been processed. */
   readonly events: StreamPoller;
-  /** The client the workflows' DynamoDB tasks use (tests instrument it with middleware). */
+  /**
+   * The client the workflows' DynamoDB tasks use (tests instrument it with middleware). Like a Step
+   * Functions integration it makes one attempt per call: the workflow's Retry clauses retry.
+   */
   readonly dynamoDb: DynamoDBClient;
+  /** The failures DynamoDB, Lambda, Step Functions and the search index answer with (local/faults.ts). */
+  readonly faults: FaultInjector;
   stop(): Promise<void>;
 }
 
@@ -72,11 +82,16 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     onFatal: options.onFatal ?? exitOnFatal,
   });
   const { endpoint } = database;
-  const dynamoDb = new DynamoDBClient({ ...localAwsConfig, endpoint });
+  // The runtime's own calls (tables, stream shards, the search rebuild): no faults, the SDK's retries.
+  const runtimeDynamoDb = new DynamoDBClient({ ...localAwsConfig, endpoint });
+  const dynamoDb = new DynamoDBClient({ ...localAwsConfig, endpoint, maxAttempts: 1 });
+  const faults = new FaultInjector(options.faults, options.faultSeed);
+  injectDynamoDbFaults(dynamoDb, faults);
+  database.observe(runtimeDynamoDb);
   database.observe(dynamoDb);
   try {
     const tableNames = localTableNames(options.tablePrefix ?? 'conduit-');
-    await createTables(dynamoDb, tableNames);
+    await createTables(runtimeDynamoDb, tableNames);
     await ensureKeyPair(options.keyDir);
 
     // The handler modules read their configuration at import, as in a Lambda cold start.
@@ -88,12 +103,16 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
       ...Object.fromEntries(tables.map((table) => [tableEnvVar(table.id), tableNames[table.id]])),
     });
-    const lambdas = await LocalLambdas.load();
-    await rebuildLocalSearchIndex(dynamoDb, tableNames, log);
+    const lambdas = await LocalLambdas.load(faults);
+    // Imported once the environment is set: the Lambdas' client reads DYNAMODB_ENDPOINT at import.
+    injectDynamoDbFaults((await import('../lambdas/shared/clients.ts')).dynamoDb, faults);
+    injectSearchFaults(await articleSearch(), faults);
+    await rebuildLocalSearchIndex(runtimeDynamoDb, tableNames, log);
     const workflows = new LocalWorkflows({
       dynamoDb,
       tableNames,
       lambdas,
+      faults,
       onExecutionEnd: (result, workflow) => {
         if (result.status !== 'SUCCEEDED' && !((result.error ?? '') in statusOfError)) {
           log(
@@ -105,7 +124,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
 
     const events = await StreamPoller.start({
       endpoint,
-      dynamoDb,
+      dynamoDb: runtimeDynamoDb,
       tableNames,
       workflows,
       intervalMs: STREAM_POLL_INTERVAL_MS,
@@ -113,7 +132,14 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       log,
     });
     const afterWrite = options.asyncEvents ? undefined : () => events.settle();
-    const admin = createLocalAdmin({ dynamoDbEndpoint: endpoint, tableNames, search: articleSearch, events });
+    const admin = createLocalAdmin({
+      dynamoDbEndpoint: endpoint,
+      tableNames,
+      search: articleSearch,
+      events,
+      faults,
+      workflows,
+    });
     const server = createGateway({ lambdas, workflows, afterWrite, database, log, admin });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -127,17 +153,20 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       workflows,
       events,
       dynamoDb,
+      faults,
       async stop() {
         server.closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));
         await events.stop();
         await workflows.idle();
         dynamoDb.destroy();
+        runtimeDynamoDb.destroy();
         await database.stop();
       },
     };
   } catch (error) {
     dynamoDb.destroy();
+    runtimeDynamoDb.destroy();
     await database.stop();
     throw error;
   }

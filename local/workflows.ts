@@ -19,9 +19,13 @@ import {
   workflowSubstitution,
   workflows,
 } from '../schemas/workflows.ts';
+import { type Fault, type FaultInjector, LambdaInvocationError, taskScope } from './faults.ts';
 import type { LocalLambdas } from './lambdas.ts';
 import { localFunctionArn } from './lambdas.ts';
 
+/** An event of an execution's log (the package does not export the type). */
+type EventLog =
+  ReturnType<StateMachine['run']>['eventLogs'] extends AsyncIterable<infer Event> ? Event : never;
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 /** A Task's local code; startExecution tasks add the executions they start to the caller's tree. */
 type TaskHandler = (input: Json, tree?: ExecutionTree) => Promise<Json>;
@@ -81,7 +85,28 @@ export interface WorkflowsDependencies {
   readonly lambdas: LocalLambdas;
   /** Called for every execution that ends, with its duration; the runtime logs failures. */
   readonly onExecutionEnd?: (result: SyncExecutionResult, workflow: string, ms: number) => void;
+  /** The faults Step Functions' own calls meet (StartExecution); DynamoDB and Lambda bring theirs. */
+  readonly faults?: FaultInjector;
 }
+
+/** A Retry or Catch clause of a state: `Retry` index 0 is the state's first retrier. */
+export interface Clause {
+  readonly workflow: string;
+  readonly state: string;
+  readonly field: 'Retry' | 'Catch';
+  readonly index: number;
+}
+
+/** An error a state met and the clause that handled it (retried it, or caught it). */
+export interface HandledError extends Clause {
+  readonly executionArn: string;
+  readonly error: string;
+}
+
+export const clauseKey = (clause: Clause): string =>
+  `${clause.workflow} / ${clause.state} / ${clause.field}[${clause.index}]`;
+
+const MAX_HANDLED_RECORDS = 1000;
 
 const UNSUPPORTED_FIELDS = [
   'QueryLanguage',
@@ -166,6 +191,19 @@ function namedError(name: string, cause: string): Error {
 }
 
 /**
+ * The error a states:startExecution task raises when Step Functions refuses the call. A throttle is
+ * not a modelled exception of the StartExecution API, so the integration reports it under the SDK's
+ * generic exception class, with the error code in the cause (assumed: see docs/local-runtime.md).
+ */
+function stepFunctionsTaskError(fault: Fault): Error {
+  const modelled = fault.error === 'ExecutionLimitExceeded';
+  return namedError(
+    `StepFunctions.${modelled ? 'ExecutionLimitExceededException' : 'AWSStepFunctionsException'}`,
+    `${fault.message} (Service: AWSStepFunctions; Status Code: ${fault.status}; Error Code: ${fault.error}; Request ID: ${randomUUID()}; Proxy: null)`,
+  );
+}
+
+/**
  * The error Step Functions raises for a failed DynamoDB call, by integration kind. Step Functions
  * names it after the exception class, which always ends in "Exception" (InternalServerError →
  * InternalServerErrorException). Locally an outage is a refused or broken connection; in AWS a
@@ -201,6 +239,9 @@ export class LocalWorkflows {
   private readonly machines = new Map<string, { definition: WorkflowDefinition; machine: StateMachine }>();
   private readonly handlersByWorkflow = new Map<string, Record<string, TaskHandler>>();
   private readonly running = new Set<Promise<unknown>>();
+  private readonly statesByWorkflow = new Map<string, ReadonlyMap<string, StateLike>>();
+  private readonly handledRecent: HandledError[] = [];
+  private readonly handledCounts = new Map<string, number>();
 
   /**
    * Loads every workflow of the registry (tests pass their own registry and reader to check that
@@ -217,6 +258,7 @@ export class LocalWorkflows {
       const text = substitute(readDefinition(file), substitutions, file);
       const definition = JSON.parse(text) as DefinitionLike;
       this.handlersByWorkflow.set(workflow.name, this.taskHandlers(definition, file));
+      this.statesByWorkflow.set(workflow.name, new Map(allStates(definition)));
       this.machines.set(workflow.name, {
         definition: workflow,
         machine: new StateMachine(definition as unknown as StateMachineDefinition, {
@@ -289,6 +331,7 @@ export class LocalWorkflows {
           const result = await this.deps.lambdas.invoke(functionName, overTheWire(Payload ?? {}));
           return { ExecutedVersion: '$LATEST', StatusCode: 200, Payload: overTheWire(result) };
         } catch (error) {
+          if (error instanceof LambdaInvocationError) throw error;
           const failure = error as Error;
           throw namedError(
             failure.name || 'Error',
@@ -301,6 +344,8 @@ export class LocalWorkflows {
       return async (input, tree) => {
         const { StateMachineArn, Input } = input as { StateMachineArn: string; Input?: Json };
         const name = StateMachineArn.split(':').pop() ?? '';
+        const fault = this.deps.faults?.pick({ service: 'states', action: 'StartExecution' });
+        if (fault) throw stepFunctionsTaskError(fault);
         const payload = typeof Input === 'string' ? (JSON.parse(Input) as Json) : overTheWire(Input ?? {});
         const executionArn = this.start(name, payload, undefined, tree);
         return { ExecutionArn: executionArn, StartDate: new Date().toISOString() };
@@ -324,11 +369,16 @@ export class LocalWorkflows {
     const execution = entry.machine.run(input, {
       overrides: {
         taskResourceLocalHandlers: Object.fromEntries(
-          handlers.map(([state, handler]) => [state, (taskInput: Json) => handler(taskInput, tree)]),
+          handlers.map(([state, handler]) => [
+            state,
+            (taskInput: Json) =>
+              taskScope.run({ workflow: workflowName, state }, () => handler(taskInput, tree)),
+          ]),
         ),
       },
       context: { Execution: { Id: executionArn, Name: executionName } },
     });
+    const recorded = this.recordHandledErrors(workflowName, executionArn, execution.eventLogs);
     let result: SyncExecutionResult;
     try {
       const output = await execution.result;
@@ -344,8 +394,54 @@ export class LocalWorkflows {
         cause: typeof failure.message === 'string' ? failure.message : JSON.stringify(failure.message),
       };
     }
+    await recorded;
     this.deps.onExecutionEnd?.(result, workflowName, Date.now() - started);
     return result;
+  }
+
+  /**
+   * Records, from an execution's events, each error a state met and the Retry or Catch clause that
+   * handled it (the clause is found by its position in the state's definition).
+   */
+  private async recordHandledErrors(
+    workflow: string,
+    executionArn: string,
+    events: AsyncIterable<EventLog>,
+  ): Promise<void> {
+    const states = this.statesByWorkflow.get(workflow);
+    const lastError = new Map<string, string>();
+    for await (const event of events) {
+      const where = `${event.type === 'StateFailed' || event.type === 'StateRetried' || event.type === 'StateCaught' ? event.state.name : ''}#${'index' in event ? event.index : ''}`;
+      if (event.type === 'StateFailed') lastError.set(where, event.Error);
+      if (event.type !== 'StateRetried' && event.type !== 'StateCaught') continue;
+      const field = event.type === 'StateRetried' ? 'Retry' : 'Catch';
+      const clause = event.type === 'StateRetried' ? event.retry.retrier : event.catch.catcher;
+      const clauses = (states?.get(event.state.name)?.[field] ?? []) as unknown[];
+      const index = clauses.findIndex((candidate) => JSON.stringify(candidate) === JSON.stringify(clause));
+      const handled: HandledError = {
+        workflow,
+        executionArn,
+        state: event.state.name,
+        field,
+        index,
+        error: lastError.get(where) ?? '',
+      };
+      const key = clauseKey(handled);
+      this.handledCounts.set(key, (this.handledCounts.get(key) ?? 0) + 1);
+      this.handledRecent.push(handled);
+      if (this.handledRecent.length > MAX_HANDLED_RECORDS) this.handledRecent.shift();
+    }
+  }
+
+  /**
+   * The errors Retry and Catch clauses handled: how often each clause did (by `clauseKey`), since the
+   * runner started, and the last thousand errors with their clause.
+   */
+  handledErrors(): {
+    readonly byClause: ReadonlyMap<string, number>;
+    readonly recent: readonly HandledError[];
+  } {
+    return { byClause: new Map(this.handledCounts), recent: [...this.handledRecent] };
   }
 
   /**

@@ -113,6 +113,10 @@ export const gatewayResponses = {
   // the type in https://docs.aws.amazon.com/apigateway/latest/developerguide/supported-gateway-response-types.html).
   // Transient, so a 503 that clients retry, never a 401 that logs them out.
   AUTHORIZER_CONFIGURATION_ERROR: serviceUnavailable,
+  // Lambda could not run a proxy integration's function (throttled, a service error, a timeout):
+  // API Gateway answers 500 and cannot pass Lambda's 429 on (it maps to INTEGRATION_FAILURE:
+  // https://docs.aws.amazon.com/lambda/latest/dg/services-apigateway-errors.html). Transient: a 503.
+  INTEGRATION_FAILURE: serviceUnavailable,
   // What API Gateway answers for an unknown path or method (403 by default).
   MISSING_AUTHENTICATION_TOKEN: { statusCode: 404, body: { errors: { route: ['not found'] } } },
   REQUEST_TOO_LARGE: { statusCode: 413, body: { errors: { body: ['is too large'] } } },

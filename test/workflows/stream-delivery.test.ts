@@ -20,6 +20,7 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { partitionOf } from '../../lambdas/shared/keys.ts';
 import { createLocalAdmin } from '../../local/admin.ts';
 import { localAwsConfig } from '../../local/dynamodb-local.ts';
+import { FaultInjector } from '../../local/faults.ts';
 import type { LocalLambdas } from '../../local/lambdas.ts';
 import {
   CHECKPOINTS_FILE,
@@ -236,6 +237,8 @@ describe('a failing batch', () => {
       tableNames: names,
       search: () => Promise.reject(new Error('not used')),
       events: poller,
+      faults: new FaultInjector(),
+      workflows: { handledErrors: () => ({ byClause: new Map(), recent: [] }) },
     });
     const server = createHttpServer(async (request, response) => {
       const reply = await admin(request, new URL(request.url ?? '/', 'http://localhost'));
