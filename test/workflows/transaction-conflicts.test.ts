@@ -234,6 +234,52 @@ describe('every workflow that writes an item a concurrent transaction may hold',
   });
 });
 
+describe('create-article', () => {
+  const title = () => uniqueName('Held ');
+  /** Holds every new article item (the slug marker, the transaction's second item, stays free). */
+  const holdingNewArticles =
+    (existing: readonly string[]): Held =>
+    (key, operation) =>
+      operation === 'TransactWriteItems' &&
+      /^article#/.test(key.pk ?? '') &&
+      !existing.includes(key.pk ?? '');
+
+  it('saves the article once a transaction holding its item is done', async () => {
+    const author = await newUser('cfc');
+    const conflicts = injectTransactionConflicts(runtime(), holdingNewArticles([]), 2);
+    try {
+      const created = await api.post(
+        '/api/articles',
+        { article: { title: title(), description: 'd', body: 'b', tagList: [] } },
+        author.token,
+      );
+      expect(created.status).toBe(201);
+      expect(conflicts.conflicts()).toBe(2);
+    } finally {
+      conflicts.remove();
+    }
+  });
+
+  it('answers 503 after a bounded number of attempts when the item stays held, saving nothing', async () => {
+    const author = await newUser('cfc');
+    const conflicts = injectTransactionConflicts(runtime(), holdingNewArticles([]));
+    const articleTitle = title();
+    try {
+      const created = await api.post(
+        '/api/articles',
+        { article: { title: articleTitle, description: 'd', body: 'b', tagList: [] } },
+        author.token,
+      );
+      expect({ status: created.status, body: created.body }).toEqual({ status: 503, body: BUSY });
+    } finally {
+      conflicts.remove();
+    }
+    expect(conflicts.attempts().length).toBe(ATTEMPTS);
+    const listed = await api.get(`/api/articles?author=${author.username}`);
+    expect(listed.body.articlesCount).toBe(0);
+  });
+});
+
 describe('add-comment', () => {
   const addComment = (userId: string, slug: string) =>
     runtime().workflows.startSync(
