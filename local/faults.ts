@@ -221,7 +221,8 @@ export class FaultInjector {
       const { rule } = entry;
       if (entry.remaining <= 0 || rule.service !== call.service) continue;
       if (rule.action !== undefined && rule.action !== call.action) continue;
-      if (rule.state !== undefined && !(scope && (rule.state === '*' || rule.state === scope.state))) continue;
+      if (rule.state !== undefined && !(scope && (rule.state === '*' || rule.state === scope.state)))
+        continue;
       if (rule.error === 'TransactionConflict' && !DYNAMODB_WRITES.has(call.action)) continue;
       if (rule.rate !== undefined && this.draw(1_000_000) >= rule.rate * 1_000_000) continue;
       entry.remaining--;

@@ -76,3 +76,22 @@ export function isServiceUnavailable(error: unknown): boolean {
     (typeof name === 'string' && TRANSIENT_SERVICE_ERRORS.has(name))
   );
 }
+
+/**
+ * A workflow task could not reach a service it reads for now (throttled, failing or unreachable past
+ * the SDK's own retries). Its name is what the task's Retry clause retries with backoff; any other
+ * error of a task is a bug and fails the execution.
+ */
+export class DependencyUnavailableError extends Error {
+  override readonly name = 'DependencyUnavailable';
+}
+
+/** Rethrows a dependency's transient failure as DependencyUnavailableError, anything else as it is. */
+export function asDependencyFailure(error: unknown): never {
+  if (isServiceUnavailable(error)) {
+    throw new DependencyUnavailableError(`${(error as Error).name}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  throw error;
+}

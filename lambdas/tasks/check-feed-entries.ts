@@ -14,6 +14,7 @@ import type { WriteRequest } from '@aws-sdk/client-dynamodb';
 import { batchGetAll } from '../shared/batch-get.ts';
 import { documentClient } from '../shared/clients.ts';
 import { tableName } from '../shared/config.ts';
+import { asDependencyFailure } from '../shared/errors.ts';
 import { articleKey, followingKey } from '../shared/keys.ts';
 import { FEED_FROM_EVERY_ARTICLE, type FeedRecord, type FollowRecord } from '../shared/records.ts';
 import { deleteRequest, type FanOutJob, feedEntriesOf, type Item } from './plan-fan-out-writes.ts';
@@ -54,7 +55,7 @@ export const handler = async ({ job, items }: { job: FanOutJob; items: Item[] })
       'id',
     ),
     batchGetAll(documentClient, relationsTable, [...follows.values()], 'followerId, followeeId, feedFrom'),
-  ]);
+  ]).catch(asDependencyFailure);
   const existing = new Set(articles.map((article) => String(article.id)));
   const feedFromOf = new Map(
     (followItems as unknown as FollowRecord[]).map((follow) => [

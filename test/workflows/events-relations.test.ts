@@ -4,6 +4,7 @@
  * batches, checked against the feed entries stored.
  */
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
@@ -17,6 +18,7 @@ import {
   partitionOf,
 } from '../../lambdas/shared/keys.ts';
 import { type ArticleRecord, FEED_FROM_EVERY_ARTICLE } from '../../lambdas/shared/records.ts';
+import { parseFaultSpec } from '../../local/faults.ts';
 import { eventTables, feedEntry, minute, recordStarts } from '../support/events.ts';
 import { startTestRuntime, type TestRuntime } from '../support/runtime.ts';
 
@@ -102,6 +104,39 @@ describe('an unfollow, delivered from the stream', () => {
     await unfollow(reader, author);
     await runtime.events.settle();
     expect(await feedOf(reader)).toEqual(otherArticles.map((article) => feedEntry(reader, article)));
+  });
+});
+
+describe('a fan-out whose check cannot read DynamoDB for a while', () => {
+  it('retries the check (DependencyUnavailable) and completes the feed, with no redelivery', async () => {
+    const [author, reader] = [randomUUID(), randomUUID()];
+    const articles = await articlesBy(author, 3);
+    await runtime.events.settle();
+    const clause = 'fan-out / Check the entries against their article and follow / Retry[1]';
+    const handled = () => runtime.workflows.handledErrors().byClause.get(clause) ?? 0;
+    const handledBefore = handled();
+    // Every read of the check fails, past the SDK's own retries, until the workflow has retried it.
+    runtime.faults.set(
+      parseFaultSpec(
+        'dynamodb/BatchGetItem#Check the entries against their article and follow:ThrottlingException',
+      ),
+    );
+    try {
+      await tables.follow(reader, author, FEED_FROM_EVERY_ARTICLE);
+      const deadline = Date.now() + 20_000;
+      while (handled() === handledBefore && Date.now() < deadline) await sleep(20);
+    } finally {
+      runtime.faults.clear();
+    }
+    await runtime.events.settle();
+    expect(await feedOf(reader)).toEqual(articles.map((article) => feedEntry(reader, article)));
+    expect(handled()).toBeGreaterThan(handledBefore);
+    expect(runtime.workflows.handledErrors().recent.at(-1)).toMatchObject({
+      workflow: 'fan-out',
+      error: 'DependencyUnavailable',
+    });
+    expect(runtime.events.deadLetters()).toEqual([]);
+    expect(runtime.logLines.filter((line) => /failed|retry/i.test(line))).toEqual([]);
   });
 });
 
