@@ -7,10 +7,11 @@
  * AUTHORIZER_CONFIGURATION_ERROR, never a 401. The routes come from schemas/routes.ts, so a new
  * Lambda route without a scenario here fails the first test.
  */
-import { afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { parseFaultSpec } from '../../local/faults.ts';
 import { functions } from '../../schemas/functions.ts';
 import { cors, gatewayResponses, type Route, routes, serviceUnavailable } from '../../schemas/routes.ts';
+import { captureLambdaLogs, errorLines, type LogLine } from '../support/lambda-logs.ts';
 import { registerUser, uniqueName, useTestRuntime } from '../support/runtime.ts';
 
 const { runtime, api } = useTestRuntime();
@@ -144,27 +145,18 @@ beforeAll(async () => {
 
 afterEach(() => {
   runtime().faults.clear();
-  jest.restoreAllMocks();
 });
 
 interface Answer {
   readonly status: number;
   readonly headers: Headers;
   readonly text: string;
-  /** What the functions logged meanwhile, one JSON object per line (Powertools). */
-  readonly logs: Record<string, unknown>[];
+  readonly logs: LogLine[];
 }
 
-/** Sends a call, capturing what the in-process functions print (their CloudWatch log lines in AWS). */
+/** Sends a call, with what the in-process functions logged meanwhile. */
 async function send(method: string, call: Call): Promise<Answer> {
-  const printed: string[] = [];
-  const capture = (chunk: unknown) => {
-    printed.push(String(chunk));
-    return true;
-  };
-  jest.spyOn(process.stdout, 'write').mockImplementation(capture);
-  jest.spyOn(process.stderr, 'write').mockImplementation(capture);
-  try {
+  const { result, logs } = await captureLambdaLogs(async () => {
     const response = await fetch(`${runtime().url}${call.path}`, {
       method,
       headers: {
@@ -173,19 +165,9 @@ async function send(method: string, call: Call): Promise<Answer> {
       },
       body: call.body === undefined ? undefined : JSON.stringify(call.body),
     });
-    const text = await response.text();
-    return { status: response.status, headers: response.headers, text, logs: parse(printed) };
-  } finally {
-    jest.restoreAllMocks();
-  }
-}
-
-function parse(printed: readonly string[]): Record<string, unknown>[] {
-  return printed
-    .join('')
-    .split('\n')
-    .filter((line) => line.startsWith('{'))
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
+    return { status: response.status, headers: response.headers, text: await response.text() };
+  });
+  return { ...result, logs };
 }
 
 const corsOf = (headers: Headers) => ({
@@ -245,12 +227,10 @@ describe.each(cases)('$route.method $route.path, $scenario.faults', ({ route, sc
   it(`answers 503 with CORS, says nothing of the error, and ${route.target.lambda} logs it once with its request id`, async () => {
     const call = scenarioCall(route, scenario);
     const healthy = await send(route.method, call);
-    expect({ status: healthy.status, errors: healthy.logs.filter((line) => line.level === 'ERROR') }).toEqual(
-      {
-        status: 200,
-        errors: [],
-      },
-    );
+    expect({ status: healthy.status, errors: errorLines(healthy.logs) }).toEqual({
+      status: 200,
+      errors: [],
+    });
 
     runtime().faults.set(parseFaultSpec(scenario.faults));
     const faulted = await send(route.method, call);
@@ -263,7 +243,7 @@ describe.each(cases)('$route.method $route.path, $scenario.faults', ({ route, sc
     );
     expect(runtime().faults.injected().count).toBeGreaterThan(0);
 
-    expect(faulted.logs.filter((line) => line.level === 'ERROR')).toEqual([
+    expect(errorLines(faulted.logs)).toEqual([
       expect.objectContaining({
         function_name: route.target.lambda,
         function_request_id: expect.stringMatching(UUID),
