@@ -17,6 +17,7 @@ import { createGateway } from './gateway.ts';
 import { ensureKeyPair } from './keys.ts';
 import { LocalLambdas } from './lambdas.ts';
 import { rebuildLocalSearchIndex } from './search-index.ts';
+import { type LocalSecretsManager, startLocalSecretsManager } from './secrets-manager.ts';
 import { StreamPoller } from './stream-poller.ts';
 import { createTables, localTableNames } from './tables.ts';
 import { LocalWorkflows } from './workflows.ts';
@@ -89,16 +90,22 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   injectDynamoDbFaults(dynamoDb, faults);
   database.observe(runtimeDynamoDb);
   database.observe(dynamoDb);
+  let secrets: LocalSecretsManager | undefined;
   try {
     const tableNames = localTableNames(options.tablePrefix ?? 'conduit-');
     await createTables(runtimeDynamoDb, tableNames);
-    await ensureKeyPair(options.keyDir);
+    secrets = await startLocalSecretsManager({ keyPair: await ensureKeyPair(options.keyDir), faults });
 
     // The handler modules read their configuration at import, as in a Lambda cold start.
     Object.assign(process.env, {
       DYNAMODB_ENDPOINT: endpoint,
       AWS_REGION: localAwsConfig.region,
-      JWT_KEY_DIR: options.keyDir,
+      // The key is read from Secrets Manager as in AWS; the SDK signs the request, so it needs
+      // credentials, which the local endpoint does not check.
+      JWT_SECRET_ARN: secrets.secretArn,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
+      AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? localAwsConfig.credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? localAwsConfig.credentials.secretAccessKey,
       POWERTOOLS_TRACE_ENABLED: 'false',
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
       ...Object.fromEntries(tables.map((table) => [tableEnvVar(table.id), tableNames[table.id]])),
@@ -161,12 +168,14 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         await workflows.idle();
         dynamoDb.destroy();
         runtimeDynamoDb.destroy();
+        await secrets?.stop();
         await database.stop();
       },
     };
   } catch (error) {
     dynamoDb.destroy();
     runtimeDynamoDb.destroy();
+    await secrets?.stop();
     await database.stop();
     throw error;
   }

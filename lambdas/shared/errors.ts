@@ -4,6 +4,8 @@
  * Unavailable: the request could not be carried out now and may be sent again as it is (503).
  * Also which failures of a dependency (rather than of the request) mean "retry shortly".
  */
+import { SearchUnavailableError } from './search/article-search.ts';
+
 export type ErrorKind = 'Validation' | 'Unauthorized' | 'Forbidden' | 'NotFound' | 'Conflict' | 'Unavailable';
 
 export const statusOfError: Record<ErrorKind, number> = {
@@ -72,6 +74,7 @@ export function isServiceUnavailable(error: unknown): boolean {
   const { name, $fault } = (error ?? {}) as { name?: unknown; $fault?: unknown };
   return (
     isConnectionFailure(error) ||
+    error instanceof SearchUnavailableError ||
     $fault === 'server' ||
     (typeof name === 'string' && TRANSIENT_SERVICE_ERRORS.has(name))
   );

@@ -92,8 +92,10 @@ export function apiHandler(run: (request: ApiRequest) => Promise<ApiResponse>) {
         logger.info('Request rejected', { kind: error.kind, fields: error.fields });
         return errorResponse(statusOfError[error.kind], error.fields);
       }
+      // Every 5xx is logged once, at ERROR: a dependency that stayed down through the SDK's
+      // retries fails the request as surely as a bug does.
       if (isServiceUnavailable(error)) {
-        logger.warn('A service the request needs is unavailable', error as Error);
+        logger.error('A service the request needs is unavailable', error as Error);
         return json(serviceUnavailable.statusCode, serviceUnavailable.body);
       }
       logger.error('Request failed', error as Error);

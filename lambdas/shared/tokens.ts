@@ -1,21 +1,16 @@
 /**
  * JWTs signed with an asymmetric key (ES256) through jose. The key pair comes from Secrets Manager
- * in AWS (JWT_SECRET_ARN: a JSON secret {"privateKey": PKCS#8 PEM, "publicKey": SPKI PEM}) or from
- * PEM files in JWT_KEY_DIR locally; it is read once per execution environment. A read that fails (a
- * throttle or timeout at a cold start) is not kept: the next call reads again, and the failure is an
- * infrastructure error for the caller, never an invalid token.
+ * (JWT_SECRET_ARN: a JSON secret {"privateKey": PKCS#8 PEM, "publicKey": SPKI PEM}; the local
+ * runtime serves one, local/secrets-manager.ts); it is read once per execution environment. A read
+ * that fails (a throttle or timeout at a cold start) is not kept: the next call reads again, and the
+ * failure is an infrastructure error for the caller, never an invalid token.
  */
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { importPKCS8, importSPKI, jwtVerify, SignJWT } from 'jose';
 
 export const JWT_ALGORITHM = 'ES256';
 const ISSUER = 'conduit';
 const LIFETIME = '30d';
-
-export const PRIVATE_KEY_FILE = 'jwt-private.pem';
-export const PUBLIC_KEY_FILE = 'jwt-public.pem';
 
 interface KeyPairPem {
   readonly privateKey: string;
@@ -39,21 +34,30 @@ function memoizeSuccess<T>(load: () => Promise<T>): () => Promise<T> {
   };
 }
 
+/**
+ * Each attempt's bound on connecting and on the whole request. Without one, the SDK waits on a
+ * connection that never answers until the function times out; bounded, a stalled attempt is retried
+ * (TimeoutError is a transient error for the SDK) and the read fails within about 3 s at worst.
+ */
+const SECRETS_MANAGER_TIMEOUT_MS = 1000;
+
 async function loadPem(): Promise<KeyPairPem> {
   const secretArn = process.env.JWT_SECRET_ARN;
-  if (secretArn) {
-    const secrets = new SecretsManagerClient({});
+  if (!secretArn) throw new Error('JWT_SECRET_ARN is not set');
+  const secrets = new SecretsManagerClient({
+    requestHandler: {
+      connectionTimeout: SECRETS_MANAGER_TIMEOUT_MS,
+      requestTimeout: SECRETS_MANAGER_TIMEOUT_MS,
+      throwOnRequestTimeout: true,
+    },
+  });
+  try {
     const { SecretString } = await secrets.send(new GetSecretValueCommand({ SecretId: secretArn }));
     if (!SecretString) throw new Error('The JWT key secret is empty');
     return JSON.parse(SecretString) as KeyPairPem;
+  } finally {
+    secrets.destroy();
   }
-  const dir = process.env.JWT_KEY_DIR;
-  if (!dir) throw new Error('Neither JWT_SECRET_ARN nor JWT_KEY_DIR is set');
-  const [privateKey, publicKey] = await Promise.all([
-    readFile(join(dir, PRIVATE_KEY_FILE), 'utf8'),
-    readFile(join(dir, PUBLIC_KEY_FILE), 'utf8'),
-  ]);
-  return { privateKey, publicKey };
 }
 
 const pem = memoizeSuccess(loadPem);

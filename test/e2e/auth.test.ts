@@ -3,8 +3,6 @@
  * and required routes, tokens without an expiry, and writes with the valid token of a user that no
  * longer exists.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from '@jest/globals';
 import { importPKCS8, SignJWT } from 'jose';
@@ -16,7 +14,8 @@ import {
   userKey,
   usernameKey,
 } from '../../lambdas/shared/keys.ts';
-import { JWT_ALGORITHM, PRIVATE_KEY_FILE } from '../../lambdas/shared/tokens.ts';
+import { JWT_ALGORITHM } from '../../lambdas/shared/tokens.ts';
+import { ensureKeyPair } from '../../local/keys.ts';
 import { userIdOf } from '../support/articles.ts';
 import { registerUser, uniqueName, useTestRuntime } from '../support/runtime.ts';
 
@@ -83,8 +82,7 @@ describe('the Authorization header', () => {
 describe('a token without an expiry', () => {
   /** A token signed with the runtime's key, like the ones it issues, with or without `exp`. */
   async function signedToken(userId: string, expires: boolean): Promise<string> {
-    const keyDir = process.env.JWT_KEY_DIR ?? '';
-    const key = await importPKCS8(readFileSync(join(keyDir, PRIVATE_KEY_FILE), 'utf8'), JWT_ALGORITHM);
+    const key = await importPKCS8((await ensureKeyPair(runtime().keyDir)).privateKey, JWT_ALGORITHM);
     const token = new SignJWT({})
       .setProtectedHeader({ alg: JWT_ALGORITHM })
       .setSubject(userId)

@@ -15,6 +15,8 @@ import { type Runtime, startRuntime } from '../../local/runtime.ts';
 export interface TestRuntime extends Runtime {
   /** Lines the runtime logged (request log, workflow failures). */
   readonly logLines: string[];
+  /** Where its JWT key pair is (local/keys.ts), to sign tokens of its own. */
+  readonly keyDir: string;
 }
 
 /**
@@ -27,16 +29,17 @@ export async function startTestRuntime(
   const endpoint = process.env.TEST_DYNAMODB_ENDPOINT;
   if (!endpoint) throw new Error('TEST_DYNAMODB_ENDPOINT is not set: run the tests with `npm test`');
   const logLines: string[] = [];
+  const keyDir = join(mkdtempSync(join(tmpdir(), 'conduit-test-')), 'keys');
   const runtime = await startRuntime({
     port: 0,
     dynamoDbEndpoint: endpoint,
     tablePrefix: options.tablePrefix ?? `t${randomUUID().slice(0, 8)}-`,
-    keyDir: join(mkdtempSync(join(tmpdir(), 'conduit-test-')), 'keys'),
+    keyDir,
     asyncEvents: options.asyncEvents,
     eventsDir: options.eventsDir,
     log: (line) => logLines.push(line),
   });
-  return Object.assign(runtime, { logLines });
+  return Object.assign(runtime, { logLines, keyDir });
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: tests read response JSON of every shape

@@ -1,48 +1,73 @@
 /**
- * lambdas/shared/tokens.ts with a key loader that fails: the key pair comes from JWT_KEY_DIR, which
- * the test points at a directory that is empty at first, as a Secrets Manager read that fails.
+ * lambdas/shared/tokens.ts reading its key pair from a Secrets Manager that fails, then answers: the
+ * local one (local/secrets-manager.ts) with its faults, reached as in AWS through JWT_SECRET_ARN and
+ * AWS_ENDPOINT_URL_SECRETS_MANAGER. Nothing in this file may read the key before the first test.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { importPKCS8, SignJWT } from 'jose';
-import {
-  InvalidTokenError,
-  JWT_ALGORITHM,
-  PRIVATE_KEY_FILE,
-  signToken,
-  verifyToken,
-} from '../../lambdas/shared/tokens.ts';
-import { ensureKeyPair } from '../../local/keys.ts';
+import { InvalidTokenError, JWT_ALGORITHM, signToken, verifyToken } from '../../lambdas/shared/tokens.ts';
+import { localAwsConfig } from '../../local/dynamodb-local.ts';
+import { FaultInjector, parseFaultSpec } from '../../local/faults.ts';
+import { ensureKeyPair, type KeyPairPem } from '../../local/keys.ts';
+import { type LocalSecretsManager, startLocalSecretsManager } from '../../local/secrets-manager.ts';
 
-const keyDir = join(mkdtempSync(join(tmpdir(), 'conduit-tokens-')), 'keys');
+const faults = new FaultInjector();
+let secretsManager: LocalSecretsManager;
+let keyPair: KeyPairPem;
+
+beforeAll(async () => {
+  keyPair = await ensureKeyPair(join(mkdtempSync(join(tmpdir(), 'conduit-tokens-')), 'keys'));
+  secretsManager = await startLocalSecretsManager({ keyPair, faults });
+  Object.assign(process.env, {
+    JWT_SECRET_ARN: secretsManager.secretArn,
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsManager.endpoint,
+    AWS_REGION: localAwsConfig.region,
+    AWS_ACCESS_KEY_ID: localAwsConfig.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: localAwsConfig.credentials.secretAccessKey,
+  });
+});
+
+afterAll(() => secretsManager.stop());
+
+const SOME_TOKEN = 'eyJhbGciOiJFUzI1NiJ9.e30.c2lnbmF0dXJl';
 
 describe('a key read that failed', () => {
-  beforeAll(() => {
-    process.env.JWT_KEY_DIR = keyDir;
+  it('is a TimeoutError within a few seconds when Secrets Manager never answers, not an invalid token', async () => {
+    faults.set(parseFaultSpec('secretsmanager:timeout'));
+    const started = performance.now();
+    const failure = await verifyToken(SOME_TOKEN).catch((error: unknown) => error);
+    expect({
+      name: (failure as Error).name,
+      invalidToken: failure instanceof InvalidTokenError,
+      attempts: faults.injected().count,
+      bounded: performance.now() - started < 8_000,
+    }).toEqual({ name: 'TimeoutError', invalidToken: false, attempts: 3, bounded: true });
+  }, 15_000);
+
+  it('is the ThrottlingException once the SDK retries are spent, not an invalid token', async () => {
+    faults.set(parseFaultSpec('secretsmanager:ThrottlingException'));
+    for (const read of [() => verifyToken(SOME_TOKEN), () => signToken({ userId: 'u1' })]) {
+      const failure = await read().catch((error: unknown) => error);
+      expect({ name: (failure as Error).name, invalidToken: failure instanceof InvalidTokenError }).toEqual({
+        name: 'ThrottlingException',
+        invalidToken: false,
+      });
+    }
   });
 
-  it('is an infrastructure error, not an invalid token, and is not remembered', async () => {
-    const verifying = verifyToken('eyJhbGciOiJFUzI1NiJ9.e30.c2lnbmF0dXJl');
-    await expect(verifying).rejects.toThrow(/ENOENT/);
-    await expect(verifying).rejects.not.toBeInstanceOf(InvalidTokenError);
-    await expect(signToken({ userId: 'u1' })).rejects.toThrow(/ENOENT/);
-
-    await ensureKeyPair(keyDir);
+  it('is not remembered: once Secrets Manager answers, tokens are signed and verified', async () => {
+    faults.clear();
     const token = await signToken({ userId: 'u1' });
     await expect(verifyToken(token)).resolves.toEqual({ userId: 'u1' });
   });
 });
 
 describe('verifyToken', () => {
-  beforeAll(async () => {
-    process.env.JWT_KEY_DIR = keyDir;
-    await ensureKeyPair(keyDir);
-  });
-
   const signed = async (build: (jwt: SignJWT) => SignJWT) => {
-    const key = await importPKCS8(readFileSync(join(keyDir, PRIVATE_KEY_FILE), 'utf8'), JWT_ALGORITHM);
+    const key = await importPKCS8(keyPair.privateKey, JWT_ALGORITHM);
     return build(new SignJWT({}).setProtectedHeader({ alg: JWT_ALGORITHM }).setIssuer('conduit')).sign(key);
   };
 
