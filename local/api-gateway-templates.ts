@@ -6,12 +6,12 @@
  * Emulated (only what the templates use, after the API Gateway mapping template reference):
  * - `$input.body`, `$input.json(path)`, `$input.path(path)`, `$input.params()`, `$input.params(name)`;
  *   JSONPath is limited to `$`, `.name`, `['name']` and `[index]`.
- * - `$util.escapeJavaScript` (Apache Commons Lang rules: `'` becomes `\'`, as the reference warns) and
- *   `$util.parseJson`. API Gateway has no `$util.toJson`, so neither has this environment.
+ * - `$util.escapeJavaScript` (Apache Commons Lang rules: `'` becomes `\'`, as the reference warns).
+ *   API Gateway has no `$util.toJson`, so neither has this environment.
  * - `$context.requestId`, `$context.authorizer.<key>`, `$context.responseOverride.status` (settable once).
  * - The Java methods the templates call on strings (`replaceAll` with Java regex and replacement syntax,
- *   `trim`, `isEmpty`, `length`, `indexOf`, `substring`, …) and on maps (`get`, `keySet`, `size`, …);
- *   any other string method throws instead of silently behaving like JavaScript.
+ *   `trim`, `isEmpty`, `length`, `startsWith`, `substring`) and on maps (`get`, `keySet`); any other
+ *   method throws instead of silently behaving like JavaScript.
  */
 import { readFileSync } from 'node:fs';
 import { Compile, parse } from 'velocityjs';
@@ -19,7 +19,9 @@ import {
   requestTemplatePath,
   responseTemplatePath,
   stateMachineArnPlaceholder,
+  successStatusPlaceholder,
 } from '../schemas/api-gateway/templates.ts';
+import type { SuccessStatus } from '../schemas/routes.ts';
 
 /** A template that cannot be rendered the way API Gateway would (API Gateway answers 5XX). */
 export class MappingTemplateError extends Error {
@@ -124,7 +126,8 @@ type TemplateAst = ReturnType<typeof parse>;
 
 let requestTemplateSource: string | undefined;
 const requestAstByArn = new Map<string, TemplateAst>();
-let responseAst: TemplateAst | undefined;
+let responseTemplateSource: string | undefined;
+const responseAstByStatus = new Map<SuccessStatus, TemplateAst>();
 
 function requestAst(stateMachineArn: string): TemplateAst {
   if (!/^arn:[A-Za-z0-9:_\-./]+$/.test(stateMachineArn)) {
@@ -139,9 +142,14 @@ function requestAst(stateMachineArn: string): TemplateAst {
   return ast;
 }
 
-function getResponseAst(): TemplateAst {
-  responseAst ??= parse(readFileSync(responseTemplatePath, 'utf8'));
-  return responseAst;
+function responseAst(successStatus: SuccessStatus): TemplateAst {
+  let ast = responseAstByStatus.get(successStatus);
+  if (ast === undefined) {
+    responseTemplateSource ??= readFileSync(responseTemplatePath, 'utf8');
+    ast = parse(responseTemplateSource.replaceAll(successStatusPlaceholder, String(successStatus)));
+    responseAstByStatus.set(successStatus, ast);
+  }
+  return ast;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -235,32 +243,16 @@ function callStringMethod(call: MethodCall, value: string): unknown {
     case 'replaceAll':
       // Java regular expressions and JavaScript's agree on the patterns templates use (`\\'`).
       return value.replace(new RegExp(stringParam(call, 0), 'g'), javaReplacement(stringParam(call, 1)));
-    case 'replace':
-      return value.split(stringParam(call, 0)).join(stringParam(call, 1));
     case 'trim':
       return javaTrim(value);
     case 'isEmpty':
       return value.length === 0;
     case 'length':
       return value.length;
-    case 'indexOf':
-      return value.indexOf(stringParam(call, 0), call.params.length > 1 ? intParam(call, 1) : 0);
-    case 'lastIndexOf':
-      return call.params.length > 1
-        ? value.lastIndexOf(stringParam(call, 0), intParam(call, 1))
-        : value.lastIndexOf(stringParam(call, 0));
     case 'substring':
       return substring(call, value);
     case 'startsWith':
       return value.startsWith(stringParam(call, 0));
-    case 'endsWith':
-      return value.endsWith(stringParam(call, 0));
-    case 'contains':
-      return value.includes(stringParam(call, 0));
-    case 'equals':
-      return value === call.params[0];
-    case 'toString':
-      return value;
     default:
       throw new MappingTemplateError(
         `String.${call.property}() is not emulated (add it to local/api-gateway-templates.ts)`,
@@ -268,34 +260,18 @@ function callStringMethod(call: MethodCall, value: string): unknown {
   }
 }
 
-const mapMethods = new Set(['get', 'keySet', 'containsKey', 'size', 'isEmpty']);
-
 function callMapMethod(call: MethodCall, map: VtlMap): unknown {
-  const key = String(call.params[0]);
   switch (call.property) {
-    case 'get':
+    case 'get': {
+      const key = String(call.params[0]);
       return Object.hasOwn(map, key) ? map[key] : undefined;
-    case 'containsKey':
-      return Object.hasOwn(map, key);
+    }
     case 'keySet':
       return Object.keys(map);
-    case 'size':
-      return Object.keys(map).length;
     default:
-      return Object.keys(map).length === 0;
-  }
-}
-
-const listMethods = new Set(['get', 'size', 'isEmpty']);
-
-function callListMethod(call: MethodCall, list: unknown[]): unknown {
-  switch (call.property) {
-    case 'get':
-      return list[intParam(call, 0)];
-    case 'size':
-      return list.length;
-    default:
-      return list.length === 0;
+      throw new MappingTemplateError(
+        `Map.${call.property}() is not emulated (add it to local/api-gateway-templates.ts)`,
+      );
   }
 }
 
@@ -307,13 +283,9 @@ const javaMethodHandlers = [
     resolve: (call: MethodCall) => callStringMethod(call, call.context as string),
   },
   {
-    uid: 'java.util.List',
-    match: (call: MethodCall) => Array.isArray(call.context) && listMethods.has(call.property),
-    resolve: (call: MethodCall) => callListMethod(call, call.context as unknown[]),
-  },
-  {
     uid: 'java.util.Map',
-    match: (call: MethodCall) => isVtlMap(call.context) && mapMethods.has(call.property),
+    // Maps built by this environment ($input.params() and its parts), not objects holding methods.
+    match: (call: MethodCall) => isVtlMap(call.context) && typeof call.context[call.property] !== 'function',
     resolve: (call: MethodCall) => callMapMethod(call, call.context as VtlMap),
   },
 ];
@@ -358,15 +330,6 @@ function createUtil(): VtlMap {
     escapeJavaScript(value: unknown): string | undefined {
       // API Gateway's returns null for null, which VTL then renders as the reference text.
       return value === undefined || value === null ? undefined : escapeJavaScript(String(value));
-    },
-    parseJson(value: unknown): unknown {
-      if (typeof value !== 'string')
-        throw new MappingTemplateError('$util.parseJson(): argument is not a string');
-      try {
-        return JSON.parse(value);
-      } catch {
-        throw new MappingTemplateError('$util.parseJson(): argument is not JSON');
-      }
     },
   };
 }
@@ -553,16 +516,18 @@ export function renderStartSyncExecutionRequest(
 }
 
 /**
- * Renders schemas/api-gateway/start-sync-execution.response.vtl over a StartSyncExecution response: the
- * method response API Gateway would send. Without a status override the status is the integration
- * response's default, 200. Throws MappingTemplateError where API Gateway would answer 5XX.
+ * Renders schemas/api-gateway/start-sync-execution.response.vtl, with the route's success status, over a
+ * StartSyncExecution response: the method response API Gateway would send. Without a status override
+ * the status is the integration response's default, 200. Throws MappingTemplateError where API Gateway
+ * would answer 5XX.
  */
 export function renderStartSyncExecutionResponse(
   response: StartSyncExecutionResponse,
   requestId: string,
+  successStatus: SuccessStatus,
 ): MappedHttpResponse {
   const responseOverride = createResponseOverride();
-  const body = render(getResponseAst(), {
+  const body = render(responseAst(successStatus), {
     input: createInput(JSON.stringify(response), {
       path: toVtlMap({}),
       querystring: toVtlMap({}),

@@ -20,6 +20,7 @@ import {
   maxRequestBodyBytes,
   type Route,
   routes,
+  type SuccessStatus,
   serviceUnavailable,
 } from '../schemas/routes.ts';
 import type { LocalAdmin } from './admin.ts';
@@ -191,7 +192,7 @@ export function createGateway(options: GatewayOptions): Server {
   }
 
   async function runWorkflow(
-    workflow: string,
+    { workflow, successStatus }: { workflow: string; successStatus: SuccessStatus },
     event: APIGatewayProxyEvent,
     authorizer: Record<string, string>,
   ): Promise<{ reply: Reply; execution: string }> {
@@ -219,7 +220,7 @@ export function createGateway(options: GatewayOptions): Server {
         );
       });
     }
-    const response = renderStartSyncExecutionResponse(result, event.requestContext.requestId);
+    const response = renderStartSyncExecutionResponse(result, event.requestContext.requestId, successStatus);
     return {
       reply: { statusCode: response.statusCode, body: response.body },
       execution: `${workflow}:${result.name}${result.status === 'SUCCEEDED' ? '' : ` ${result.status} ${result.error ?? ''}`}`,
@@ -292,7 +293,7 @@ export function createGateway(options: GatewayOptions): Server {
     if (!options.database.available) return { reply: unavailableReply };
 
     const { target } = matched.route;
-    if ('workflow' in target) return runWorkflow(target.workflow, event, authorization.context);
+    if ('workflow' in target) return runWorkflow(target, event, authorization.context);
     let result: APIGatewayProxyResult;
     try {
       result = (await lambdas.invoke(target.lambda, event)) as APIGatewayProxyResult;

@@ -5,13 +5,19 @@
  *       optional  the authorizer runs; requests without an Authorization header pass anonymously,
  *                 a bad token or any other Authorization header is still 401
  *       required  the authorizer rejects a missing or bad token (any other header too) with 401
- * target: an EXPRESS workflow (state-machines/express/<name>.asl.json, StartSyncExecution)
- *         or a Lambda function (schemas/functions.ts, proxy integration).
+ * target: an EXPRESS workflow (state-machines/express/<name>.asl.json, StartSyncExecution) and the
+ *         status it answers when it succeeds (its output is the response body; none for 204),
+ *         or a Lambda function (schemas/functions.ts, proxy integration), which answers its own.
  */
 export type AuthMode = 'none' | 'optional' | 'required';
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
-export type RouteTarget = { readonly workflow: string } | { readonly lambda: string };
+/** A workflow's success: 201 when it creates what the route names, 204 when it deletes it, else 200. */
+export type SuccessStatus = 200 | 201 | 204;
+
+export type RouteTarget =
+  | { readonly workflow: string; readonly successStatus: SuccessStatus }
+  | { readonly lambda: string };
 
 export interface Route {
   readonly method: HttpMethod;
@@ -22,45 +28,65 @@ export interface Route {
 }
 
 export const routes: readonly Route[] = [
-  { method: 'POST', path: '/api/users', auth: 'none', target: { workflow: 'register-user' } },
+  {
+    method: 'POST',
+    path: '/api/users',
+    auth: 'none',
+    target: { workflow: 'register-user', successStatus: 201 },
+  },
   { method: 'POST', path: '/api/users/login', auth: 'none', target: { lambda: 'login' } },
   { method: 'GET', path: '/api/user', auth: 'required', target: { lambda: 'get-current-user' } },
-  { method: 'PUT', path: '/api/user', auth: 'required', target: { workflow: 'update-user' } },
+  {
+    method: 'PUT',
+    path: '/api/user',
+    auth: 'required',
+    target: { workflow: 'update-user', successStatus: 200 },
+  },
   { method: 'GET', path: '/api/profiles/{username}', auth: 'optional', target: { lambda: 'get-profile' } },
   {
     method: 'POST',
     path: '/api/profiles/{username}/follow',
     auth: 'required',
-    target: { workflow: 'follow-user' },
+    target: { workflow: 'follow-user', successStatus: 200 },
   },
   {
     method: 'DELETE',
     path: '/api/profiles/{username}/follow',
     auth: 'required',
-    target: { workflow: 'unfollow-user' },
+    target: { workflow: 'unfollow-user', successStatus: 200 },
   },
   { method: 'GET', path: '/api/articles', auth: 'optional', target: { lambda: 'list-articles' } },
-  { method: 'POST', path: '/api/articles', auth: 'required', target: { workflow: 'create-article' } },
+  {
+    method: 'POST',
+    path: '/api/articles',
+    auth: 'required',
+    target: { workflow: 'create-article', successStatus: 201 },
+  },
   { method: 'GET', path: '/api/articles/feed', auth: 'required', target: { lambda: 'get-feed' } },
   { method: 'GET', path: '/api/articles/{slug}', auth: 'optional', target: { lambda: 'get-article' } },
-  { method: 'PUT', path: '/api/articles/{slug}', auth: 'required', target: { workflow: 'update-article' } },
+  {
+    method: 'PUT',
+    path: '/api/articles/{slug}',
+    auth: 'required',
+    target: { workflow: 'update-article', successStatus: 200 },
+  },
   {
     method: 'DELETE',
     path: '/api/articles/{slug}',
     auth: 'required',
-    target: { workflow: 'delete-article' },
+    target: { workflow: 'delete-article', successStatus: 204 },
   },
   {
     method: 'POST',
     path: '/api/articles/{slug}/favorite',
     auth: 'required',
-    target: { workflow: 'favorite-article' },
+    target: { workflow: 'favorite-article', successStatus: 200 },
   },
   {
     method: 'DELETE',
     path: '/api/articles/{slug}/favorite',
     auth: 'required',
-    target: { workflow: 'unfavorite-article' },
+    target: { workflow: 'unfavorite-article', successStatus: 200 },
   },
   {
     method: 'GET',
@@ -72,13 +98,13 @@ export const routes: readonly Route[] = [
     method: 'POST',
     path: '/api/articles/{slug}/comments',
     auth: 'required',
-    target: { workflow: 'add-comment' },
+    target: { workflow: 'add-comment', successStatus: 201 },
   },
   {
     method: 'DELETE',
     path: '/api/articles/{slug}/comments/{id}',
     auth: 'required',
-    target: { workflow: 'delete-comment' },
+    target: { workflow: 'delete-comment', successStatus: 204 },
   },
   { method: 'GET', path: '/api/tags', auth: 'none', target: { lambda: 'list-tags' } },
 ];

@@ -4,9 +4,10 @@
  * - `workflow` routes: an AWS integration calling states:StartSyncExecution on the route's EXPRESS
  *   state machine. Request and response mapping templates are the files in schemas/api-gateway/, the
  *   same the local gateway renders: the request passes path, query, body and the authorizer's userId,
- *   never a header; the response maps `{statusCode, body}` and the closed set of Fail errors to
- *   2xx/401/403/404/409/422 through `$context.responseOverride.status` (StartSyncExecution answers 200
- *   even for a failed execution). Integration responses are explicit; a 4XX/5XX from Step Functions
+ *   never a header; the response answers a success with the route's `successStatus` and the
+ *   execution's output as the body, and maps the closed set of Fail errors to 401/403/404/409/422/503
+ *   through `$context.responseOverride.status` (StartSyncExecution answers 200 even for a failed
+ *   execution). Integration responses are explicit; a 4XX/5XX from Step Functions
  *   itself (throttling, an oversized input) becomes a RealWorld-shaped 500.
  * - `lambda` routes: Lambda proxy integration.
  * - auth `optional`/`required`: the REQUEST authorizer (the function of kind `authorizer`) with no
@@ -44,9 +45,10 @@ import {
   requestTemplatePath,
   responseTemplatePath,
   stateMachineArnPlaceholder,
+  successStatusPlaceholder,
 } from '../../schemas/api-gateway/templates.ts';
 import { functions } from '../../schemas/functions.ts';
-import { cors, gatewayResponses, type Route, routes } from '../../schemas/routes.ts';
+import { cors, gatewayResponses, type Route, routes, type SuccessStatus } from '../../schemas/routes.ts';
 import { workflows } from '../../schemas/workflows.ts';
 import type { StageConfig } from '../config.ts';
 import { acknowledge } from '../nag.ts';
@@ -107,6 +109,9 @@ export class ConduitApi extends Construct {
     const { config } = props;
     if (!this.requestTemplate.includes(stateMachineArnPlaceholder)) {
       throw new Error(`${requestTemplatePath} has no ${stateMachineArnPlaceholder} placeholder`);
+    }
+    if (!this.responseTemplate.includes(successStatusPlaceholder)) {
+      throw new Error(`${responseTemplatePath} has no ${successStatusPlaceholder} placeholder`);
     }
 
     const accessLogs = new LogGroup(this, 'AccessLogs', {
@@ -243,7 +248,10 @@ export class ConduitApi extends Construct {
     const stateMachine = this.props.workflows.get(name);
     stateMachine.grantStartSyncExecution(this.statesRole);
     return {
-      integration: this.startSyncExecutionIntegration(stateMachine.stateMachineArn),
+      integration: this.startSyncExecutionIntegration(
+        stateMachine.stateMachineArn,
+        route.target.successStatus,
+      ),
       methodResponses: WORKFLOW_RESPONSE_STATUSES.map((statusCode) => ({
         statusCode,
         responseParameters: { [ALLOW_ORIGIN_PARAMETER]: true },
@@ -251,7 +259,10 @@ export class ConduitApi extends Construct {
     };
   }
 
-  private startSyncExecutionIntegration(stateMachineArn: string): AwsIntegration {
+  private startSyncExecutionIntegration(
+    stateMachineArn: string,
+    successStatus: SuccessStatus,
+  ): AwsIntegration {
     const corsParameters = { [ALLOW_ORIGIN_PARAMETER]: quoted(cors.allowOrigin) };
     const failure = (selectionPattern: string): IntegrationResponse => ({
       selectionPattern,
@@ -274,7 +285,12 @@ export class ConduitApi extends Construct {
             // The default response: the execution ran (whatever its outcome); the template decides.
             statusCode: '200',
             responseParameters: corsParameters,
-            responseTemplates: { 'application/json': this.responseTemplate },
+            responseTemplates: {
+              'application/json': this.responseTemplate.replaceAll(
+                successStatusPlaceholder,
+                String(successStatus),
+              ),
+            },
           },
           failure('4\\d{2}'),
           failure('5\\d{2}'),

@@ -9,3 +9,6 @@ export const responseTemplatePath = fromRoot('schemas/api-gateway/start-sync-exe
 
 /** The placeholder of the request template substituted with the route's state machine ARN before use. */
 export const stateMachineArnPlaceholder = '${StateMachineArn}';
+
+/** The placeholder of the response template substituted with the route's success status before use. */
+export const successStatusPlaceholder = '${SuccessStatus}';

@@ -9,9 +9,10 @@ import {
   requestTemplatePath,
   responseTemplatePath,
   stateMachineArnPlaceholder,
+  successStatusPlaceholder,
 } from '../../schemas/api-gateway/templates.ts';
 import { functions } from '../../schemas/functions.ts';
-import { cors, gatewayResponses, type Route, routes } from '../../schemas/routes.ts';
+import { cors, gatewayResponses, type Route, routes, type SuccessStatus } from '../../schemas/routes.ts';
 import { workflows } from '../../schemas/workflows.ts';
 import { logicalId, synthesize } from './synth.ts';
 
@@ -108,11 +109,19 @@ describe('API: the routes of schemas/routes.ts', () => {
         .filter((line) => !line.startsWith('##'))
         .join('\n');
       expect(code).not.toMatch(/header|authorization/i);
-      // One default response carrying the shared response template, plus the failures of the call itself.
+      // One default response carrying the shared response template with this route's success status,
+      // plus the failures of the call itself.
+      const responseTemplate = readFileSync(responseTemplatePath, 'utf8');
+      expect(responseTemplate).toContain(successStatusPlaceholder);
       expect(integration.IntegrationResponses).toEqual([
         {
           StatusCode: '200',
-          ResponseTemplates: { 'application/json': readFileSync(responseTemplatePath, 'utf8') },
+          ResponseTemplates: {
+            'application/json': responseTemplate.replaceAll(
+              successStatusPlaceholder,
+              String(route.target.successStatus),
+            ),
+          },
           ResponseParameters: {
             'method.response.header.Access-Control-Allow-Origin': `'${cors.allowOrigin}'`,
           },
@@ -162,9 +171,9 @@ describe('API: the response template, rendered as API Gateway will', () => {
     cause: JSON.stringify({ errors: { body: ['is wrong'] } }),
   });
   const cases: [string, StartSyncExecutionResponse, number][] = [
-    ['success 200', succeeded({ statusCode: 200, body: { user: {} } }), 200],
-    ['created 201', succeeded({ statusCode: 201, body: { article: {} } }), 201],
-    ['no content 204', succeeded({ statusCode: 204, body: null }), 204],
+    ['success 200', succeeded({ user: {} }), 200],
+    ['created 201', succeeded({ article: {} }), 201],
+    ['no content 204', succeeded({}), 204],
     ['Validation', failed('Validation'), 422],
     ['Unauthorized', failed('Unauthorized'), 401],
     ['Forbidden', failed('Forbidden'), 403],
@@ -177,7 +186,11 @@ describe('API: the response template, rendered as API Gateway will', () => {
   ];
 
   test.each(cases)('%s → %i, a status the method declares with CORS', (_label, response, status) => {
-    const mapped = renderStartSyncExecutionResponse(response, 'request-1');
+    const mapped = renderStartSyncExecutionResponse(
+      response,
+      'request-1',
+      response.status === 'SUCCEEDED' ? (status as SuccessStatus) : 200,
+    );
     expect(mapped.statusCode).toBe(status);
     expect(WORKFLOW_RESPONSE_STATUSES).toContain(String(status));
   });

@@ -79,8 +79,8 @@ const draft = (title: string, extra: Record<string, Json> = {}): Json => ({
 /** Creates an article and returns the rendered article plus its id (from the slug marker). */
 async function newArticle(authorId: string, title = uniqueName('Title '), extra: Record<string, Json> = {}) {
   const output = succeeded(await run('create-article', authorId, { body: draft(title, extra) }));
-  const marker = await slugItem(output.body.article.slug);
-  return { ...output.body.article, id: marker?.articleId as string };
+  const marker = await slugItem(output.article.slug);
+  return { ...output.article, id: marker?.articleId as string };
 }
 
 describe('create-article', () => {
@@ -90,9 +90,8 @@ describe('create-article', () => {
     const output = succeeded(
       await run('create-article', author.id, { body: draft(title, { tagList: ['zeta', 'alpha', 'zeta'] }) }),
     );
-    expect(Object.keys(output)).toEqual(['statusCode', 'body']);
-    expect(output.statusCode).toBe(201);
-    const article = output.body.article;
+    expect(Object.keys(output)).toEqual(['article']);
+    const article = output.article;
     expect(article).toEqual({
       slug: slugify(title),
       title,
@@ -181,7 +180,7 @@ describe('create-article', () => {
     const outputs = await Promise.all(
       Array.from({ length: 5 }, () => run('create-article', author.id, { body: draft(title) })),
     );
-    const slugs = outputs.map((result) => succeeded(result).body.article.slug as string);
+    const slugs = outputs.map((result) => succeeded(result).article.slug as string);
     expect(new Set(slugs).size).toBe(5);
     expect(slugs).toContain(slugify(title));
     const stored = await articlesByAuthor(author.id);
@@ -197,8 +196,7 @@ describe('update-article', () => {
     const output = succeeded(
       await run('update-article', author.id, { slug: created.slug, body: { article: { body: 'New text' } } }),
     );
-    expect(output.statusCode).toBe(200);
-    const article = output.body.article;
+    const article = output.article;
     expect(article).toMatchObject({
       slug: created.slug,
       title: created.title,
@@ -227,11 +225,11 @@ describe('update-article', () => {
         body: { article: { tagList: ['c', 'a', 'c'] } },
       }),
     );
-    expect(retagged.body.article.tagList).toEqual(['a', 'c']);
+    expect(retagged.article.tagList).toEqual(['a', 'c']);
     const cleared = succeeded(
       await run('update-article', author.id, { slug: created.slug, body: { article: { tagList: [] } } }),
     );
-    expect(cleared.body.article.tagList).toEqual([]);
+    expect(cleared.article.tagList).toEqual([]);
     expect((await articleItem(created.id))?.tagList).toEqual([]);
   });
 
@@ -259,7 +257,7 @@ describe('update-article', () => {
     const output = succeeded(
       await run('update-article', author.id, { slug: created.slug, body: { article: { title } } }),
     );
-    expect(output.body.article).toMatchObject({ title, slug: slugify(title) });
+    expect(output.article).toMatchObject({ title, slug: slugify(title) });
     expect(await slugItem(created.slug)).toBeUndefined();
     expect(await slugItem(slugify(title))).toEqual({ pk: slugKey(slugify(title)), articleId: created.id });
     expect(await articleItem(created.id)).toMatchObject({ title, slug: slugify(title) });
@@ -276,7 +274,7 @@ describe('update-article', () => {
         body: { article: { title, body: 'x' } },
       }),
     );
-    expect(output.body.article.slug).toBe(suffixed.slug);
+    expect(output.article.slug).toBe(suffixed.slug);
     expect((await slugItem(suffixed.slug))?.articleId).toBe(suffixed.id);
   });
 
@@ -290,7 +288,7 @@ describe('update-article', () => {
         body: { article: { title: taken.title } },
       }),
     );
-    const slug = output.body.article.slug;
+    const slug = output.article.slug;
     expect(slug).toMatch(new RegExp(`^${taken.slug}-[0-9a-f]{8}$`));
     expect((await slugItem(taken.slug))?.articleId).toBe(taken.id);
     expect((await slugItem(slug))?.articleId).toBe(renamed.id);
@@ -331,7 +329,7 @@ describe('update-article', () => {
         body: { article: { body: `${largest.slice(1)}y` } },
       }),
     );
-    expect(output.body.article.body).toHaveLength(largest.length);
+    expect(output.article.body).toHaveLength(largest.length);
     expect(
       failure(
         await run('update-article', author.id, {
@@ -357,7 +355,7 @@ describe('update-article', () => {
     );
     const applied: string[] = [];
     for (const result of results) {
-      if (result.status === 'SUCCEEDED') applied.push(succeeded(result).body.article.body);
+      if (result.status === 'SUCCEEDED') applied.push(succeeded(result).article.body);
       else
         expect(failure(result)).toEqual({
           status: 'FAILED',
@@ -404,7 +402,7 @@ describe('update-article', () => {
     const output = succeeded(
       await run('update-article', author.id, { slug: created.slug, body: { article: { body: 'again' } } }),
     );
-    expect(output.body.article).toMatchObject({ favorited: true, favoritesCount: 1 });
+    expect(output.article).toMatchObject({ favorited: true, favoritesCount: 1 });
   });
 });
 
@@ -412,10 +410,7 @@ describe('delete-article', () => {
   it('deletes the record and its marker, answers 204, and frees the slug', async () => {
     const author = await newUser();
     const created = await newArticle(author.id);
-    expect(succeeded(await run('delete-article', author.id, { slug: created.slug }))).toEqual({
-      statusCode: 204,
-      body: null,
-    });
+    expect(succeeded(await run('delete-article', author.id, { slug: created.slug }))).toEqual({});
     expect(await articleItem(created.id)).toBeUndefined();
     expect(await slugItem(created.slug)).toBeUndefined();
     expect(failure(await run('delete-article', author.id, { slug: created.slug })).error).toBe('NotFound');
@@ -473,8 +468,7 @@ describe('favorite-article and unfavorite-article', () => {
     const reader = await newUser('reader');
     const created = await newArticle(author.id);
     const first = succeeded(await run('favorite-article', reader.id, { slug: created.slug }));
-    expect(first.statusCode).toBe(200);
-    expect(first.body.article).toMatchObject({
+    expect(first.article).toMatchObject({
       slug: created.slug,
       body: created.body,
       favorited: true,
@@ -486,7 +480,7 @@ describe('favorite-article and unfavorite-article', () => {
       { ...favoritedKey(reader.id, created.id), articleId: created.id, userId: reader.id },
     ]);
     const repeat = succeeded(await run('favorite-article', reader.id, { slug: created.slug }));
-    expect(repeat.body.article).toMatchObject({ favorited: true, favoritesCount: 1 });
+    expect(repeat.article).toMatchObject({ favorited: true, favoritesCount: 1 });
     expect((await articleItem(created.id))?.favoritesCount).toBe(1);
   });
 
@@ -509,12 +503,12 @@ describe('favorite-article and unfavorite-article', () => {
     const created = await newArticle(author.id);
     succeeded(await run('favorite-article', reader.id, { slug: created.slug }));
     const first = succeeded(await run('unfavorite-article', reader.id, { slug: created.slug }));
-    expect(first.body.article).toMatchObject({ favorited: false, favoritesCount: 0 });
+    expect(first.article).toMatchObject({ favorited: false, favoritesCount: 0 });
     expect(await favoriteRows(created.id, reader.id)).toEqual([undefined, undefined]);
     const repeat = succeeded(await run('unfavorite-article', reader.id, { slug: created.slug }));
-    expect(repeat.body.article).toMatchObject({ favorited: false, favoritesCount: 0 });
+    expect(repeat.article).toMatchObject({ favorited: false, favoritesCount: 0 });
     const never = succeeded(await run('unfavorite-article', author.id, { slug: created.slug }));
-    expect(never.body.article.favoritesCount).toBe(0);
+    expect(never.article.favoritesCount).toBe(0);
     expect((await articleItem(created.id))?.favoritesCount).toBe(0);
   });
 
@@ -534,14 +528,14 @@ describe('favorite-article and unfavorite-article', () => {
       }),
     );
     const favorited = succeeded(await run('favorite-article', reader.id, { slug: created.slug }));
-    expect(favorited.body.article.author).toEqual({
+    expect(favorited.article.author).toEqual({
       username: author.username,
       bio: null,
       image: null,
       following: true,
     });
     const unfavorited = succeeded(await run('unfavorite-article', reader.id, { slug: created.slug }));
-    expect(unfavorited.body.article.author.following).toBe(true);
+    expect(unfavorited.article.author.following).toBe(true);
   });
 
   it('answers NotFound for an unknown slug', async () => {

@@ -48,15 +48,12 @@ describe('add-comment', () => {
     expect(result.status).toBe('SUCCEEDED');
     const output = JSON.parse(result.output ?? '');
     expect(output).toEqual({
-      statusCode: 201,
-      body: {
-        comment: {
-          id: 1,
-          createdAt: expect.stringMatching(TIMESTAMP),
-          updatedAt: output.body.comment.createdAt,
-          body: 'Nice article',
-          author: { username: author.username, bio: null, image: null, following: false },
-        },
+      comment: {
+        id: 1,
+        createdAt: expect.stringMatching(TIMESTAMP),
+        updatedAt: output.comment.createdAt,
+        body: 'Nice article',
+        author: { username: author.username, bio: null, image: null, following: false },
       },
     });
     expect(await storedComments(article.id)).toEqual([
@@ -66,8 +63,8 @@ describe('add-comment', () => {
         articleId: article.id,
         body: 'Nice article',
         authorId: author.id,
-        createdAt: output.body.comment.createdAt,
-        updatedAt: output.body.comment.createdAt,
+        createdAt: output.comment.createdAt,
+        updatedAt: output.comment.createdAt,
       },
     ]);
     expect((await storedArticle(article.id))?.commentSeq).toBe(1);
@@ -81,7 +78,7 @@ describe('add-comment', () => {
         addComment(author.id, article.slug, { comment: { body: `comment ${index}` } }),
       ),
     );
-    const ids = results.map((result) => JSON.parse(result.output ?? '').body.comment.id as number);
+    const ids = results.map((result) => JSON.parse(result.output ?? '').comment.id as number);
     expect(ids.sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     expect((await storedComments(article.id)).map((comment) => comment.id)).toEqual(ids);
     expect((await storedArticle(article.id))?.commentSeq).toBe(10);
@@ -156,7 +153,7 @@ describe('delete-comment', () => {
     const author = await registered();
     const article = await seedArticle(db(), runtime(), author.id);
     const result = await addComment(author.id, article.slug, { comment: { body: 'to delete' } });
-    const id = JSON.parse(result.output ?? '').body.comment.id as number;
+    const id = JSON.parse(result.output ?? '').comment.id as number;
     return { author, article, id };
   }
 
@@ -164,7 +161,7 @@ describe('delete-comment', () => {
     const { author, article, id } = await commented();
     const result = await deleteComment(author.id, article.slug, String(id));
     expect(result.status).toBe('SUCCEEDED');
-    expect(JSON.parse(result.output ?? '')).toEqual({ statusCode: 204, body: null });
+    expect(JSON.parse(result.output ?? '')).toEqual({});
     expect(await storedComments(article.id)).toEqual([]);
   });
 

@@ -22,8 +22,7 @@ const relation = async (key: { pk: string; sk: string }) =>
   (await db().send(new GetCommand({ TableName: runtime().tableNames.Relations, Key: key }))).Item;
 
 const profileOutput = (username: string, following: boolean) => ({
-  statusCode: 200,
-  body: { profile: { username, bio: null, image: null, following } },
+  profile: { username, bio: null, image: null, following },
 });
 
 describe('follow-user', () => {
@@ -77,7 +76,7 @@ describe('follow-user', () => {
       }),
     );
     const result = await run('follow-user', me.id, them.username);
-    expect(JSON.parse(result.output ?? '').body.profile).toEqual({
+    expect(JSON.parse(result.output ?? '').profile).toEqual({
       username: them.username,
       bio: 'I write',
       image: 'https://img/x.png',

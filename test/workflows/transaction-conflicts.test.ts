@@ -302,7 +302,7 @@ describe('add-comment', () => {
       conflicts.remove();
     }
     expect(result.status).toBe('SUCCEEDED');
-    expect(JSON.parse(result.output ?? '').body.comment.id).toBe(1);
+    expect(JSON.parse(result.output ?? '').comment.id).toBe(1);
     expect(conflicts.conflicts()).toBe(2);
     expect((await storedArticle(article.id)).commentSeq).toBe(1);
   });

@@ -29,15 +29,12 @@ describe('register-user', () => {
     expect(result.status).toBe('SUCCEEDED');
     const output = JSON.parse(result.output ?? '{}');
     expect(output).toEqual({
-      statusCode: 201,
-      body: {
-        user: {
-          username,
-          email: `${username}@Example.COM`,
-          bio: null,
-          image: null,
-          token: expect.any(String),
-        },
+      user: {
+        username,
+        email: `${username}@Example.COM`,
+        bio: null,
+        image: null,
+        token: expect.any(String),
       },
     });
     const usernameMarker = await getUserItem(usernameKey(username));
@@ -89,7 +86,7 @@ describe('register-user', () => {
     expect(losers).toHaveLength(9);
     for (const loser of losers) expect(loser.error).toBe('Conflict');
     const winnerEmail = JSON.parse(results.find((result) => result.status === 'SUCCEEDED')?.output ?? '{}')
-      .body.user.email;
+      .user.email;
     const marker = await getUserItem(usernameKey(username));
     expect((await getUserItem(emailKey(winnerEmail)))?.userId).toBe(marker?.userId);
   });
@@ -101,7 +98,7 @@ describe('update-user', () => {
     const username = uniqueName('new');
     const result = await update(user.id, { username, email: `${username}@example.com`, bio: 'hello' });
     expect(result.status).toBe('SUCCEEDED');
-    expect(JSON.parse(result.output ?? '{}').body.user).toMatchObject({
+    expect(JSON.parse(result.output ?? '{}').user).toMatchObject({
       username,
       bio: 'hello',
       image: null,
