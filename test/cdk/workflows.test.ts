@@ -1,5 +1,6 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: ASL substitution variables are literal ${...} strings
 import { Match } from 'aws-cdk-lib/assertions';
+import { dynamicTaskAccess } from '../../cdk/dynamic-task-access.ts';
 import {
   type AslMachine,
   assertAllSubstituted,
@@ -7,8 +8,7 @@ import {
   loadWorkflow,
   placeholders,
   requiredPermissions,
-} from '../../cdk/asl.ts';
-import { dynamicTaskAccess } from '../../cdk/dynamic-task-access.ts';
+} from '../../schemas/asl.ts';
 import { tables } from '../../schemas/tables.ts';
 import { workflows } from '../../schemas/workflows.ts';
 import { actionsOf, logicalId, resourcesOf, statementsOfRole, synthesize } from './synth.ts';
@@ -203,7 +203,7 @@ describe('Workflows: one state machine per schemas/workflows.ts entry', () => {
   });
 });
 
-describe('deriving IAM from ASL (cdk/asl.ts)', () => {
+describe('deriving IAM from ASL (schemas/asl.ts)', () => {
   const machine = (states: Record<string, unknown>): AslMachine =>
     ({ StartAt: Object.keys(states)[0], States: states }) as AslMachine;
   const task = (Resource: string, Parameters: Record<string, unknown>) => ({

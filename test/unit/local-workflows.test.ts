@@ -12,7 +12,8 @@ import { describe, expect, it } from '@jest/globals';
 import { freePort, localAwsConfig } from '../../local/dynamodb-local.ts';
 import type { LocalLambdas } from '../../local/lambdas.ts';
 import { localTableNames } from '../../local/tables.ts';
-import { dynamoDbTaskError, LocalWorkflows, substitute } from '../../local/workflows.ts';
+import { dynamoDbTaskError, LocalWorkflows } from '../../local/workflows.ts';
+import { substitute } from '../../schemas/asl.ts';
 
 const metadata = { httpStatusCode: 400, requestId: 'REQ1' };
 
@@ -116,7 +117,7 @@ describe('substitute', () => {
     expect(substitute('{"T":"${UsersTable}","F":"${UsersTable}"}', { UsersTable: 'users' }, 'f.json')).toBe(
       '{"T":"users","F":"users"}',
     );
-    expect(() => substitute('"${Missing}"', {}, 'f.json')).toThrow('f.json: no value for ${Missing}');
+    expect(() => substitute('"${Missing}"', {}, 'f.json')).toThrow('f.json uses ${Missing} with no value');
   });
 });
 
