@@ -163,12 +163,12 @@ function stepFunctionsTaskError(fault: Fault): Error {
 }
 
 /**
- * The error Step Functions raises for a failed DynamoDB call, by integration kind. Step Functions
- * names it after the exception class, which always ends in "Exception" (InternalServerError →
+ * The error Step Functions raises for a failed `aws-sdk:dynamodb` call. Step Functions names it
+ * after the exception class, which always ends in "Exception" (InternalServerError →
  * InternalServerErrorException). Locally an outage is a refused or broken connection; in AWS a
  * failing service answers 500 InternalServerError, which is what the Retry clauses retry.
  */
-export function dynamoDbTaskError(error: unknown, optimized: boolean): Error {
+export function dynamoDbTaskError(error: unknown): Error {
   const sdkError = (
     isConnectionFailure(error)
       ? new dynamodb.InternalServerError({
@@ -182,12 +182,6 @@ export function dynamoDbTaskError(error: unknown, optimized: boolean): Error {
   const status = sdkError.$metadata?.httpStatusCode ?? 400;
   const requestId = sdkError.$metadata?.requestId ?? randomUUID();
   const message = sdkError.message ?? String(error);
-  if (optimized) {
-    return namedError(
-      `DynamoDB.${modelled ? exception : 'AmazonDynamoDBException'}`,
-      `${message} (Service: AmazonDynamoDBv2; Status Code: ${status}; Error Code: ${sdkError.name}; Request ID: ${requestId}; Proxy: null)`,
-    );
-  }
   return namedError(
     `DynamoDb.${modelled ? exception : 'DynamoDbException'}`,
     `${message} (Service: DynamoDb, Status Code: ${status}, Request ID: ${requestId})`,
@@ -263,7 +257,7 @@ export class LocalWorkflows {
         try {
           return stripMetadata(await this.deps.dynamoDb.send(new Command(input)));
         } catch (error) {
-          throw dynamoDbTaskError(error, resource.integration === 'optimized');
+          throw dynamoDbTaskError(error);
         }
       };
     }

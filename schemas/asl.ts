@@ -138,33 +138,25 @@ export const knownVariables = (): ReadonlySet<string> =>
 
 /** What a Task resource is; the project's workflows use no other kind. */
 export type TaskResource =
-  /** `arn:aws:states:::aws-sdk:dynamodb:<action>`; errors are named `DynamoDb.<Name>Exception`. */
-  | { readonly kind: 'dynamodb'; readonly integration: 'sdk'; readonly action: string }
-  /** `arn:aws:states:::dynamodb:<getItem|putItem|updateItem|deleteItem>`; errors `DynamoDB.<Name>Exception`. */
-  | { readonly kind: 'dynamodb'; readonly integration: 'optimized'; readonly action: string }
+  /**
+   * `arn:aws:states:::aws-sdk:dynamodb:<action>`, errors named `DynamoDb.<Name>Exception`. Not the
+   * optimized `arn:aws:states:::dynamodb:` integration: no file needs it (and its errors are
+   * `DynamoDB.*`, a second spelling for every Retry and the response template).
+   */
+  | { readonly kind: 'dynamodb'; readonly action: string }
   /** `arn:aws:states:::lambda:invoke`, FunctionName a `${<Name>FunctionArn}` substitution. */
   | { readonly kind: 'lambda' }
   /** `arn:aws:states:::states:startExecution`, StateMachineArn a `${<Name>StateMachineArn}` substitution. */
   | { readonly kind: 'startExecution' };
 
-const OPTIMIZED_DYNAMODB_ACTIONS = new Set(['getItem', 'putItem', 'updateItem', 'deleteItem']);
-
 /** Classifies a Task resource; undefined for one the project does not support. */
 export function taskResource(resource: string): TaskResource | undefined {
   const sdk = /^arn:aws:states:::aws-sdk:dynamodb:([a-z][A-Za-z]+)$/.exec(resource)?.[1];
-  if (sdk) return { kind: 'dynamodb', integration: 'sdk', action: sdk };
-  const optimized = /^arn:aws:states:::dynamodb:([a-z][A-Za-z]+)$/.exec(resource)?.[1];
-  if (optimized && OPTIMIZED_DYNAMODB_ACTIONS.has(optimized)) {
-    return { kind: 'dynamodb', integration: 'optimized', action: optimized };
-  }
+  if (sdk) return { kind: 'dynamodb', action: sdk };
   if (resource === 'arn:aws:states:::lambda:invoke') return { kind: 'lambda' };
   if (resource === 'arn:aws:states:::states:startExecution') return { kind: 'startExecution' };
   return undefined;
 }
-
-/** The prefix of the errors a DynamoDB task raises, by integration (Step Functions names them so). */
-export const dynamoDbErrorPrefix = (integration: 'sdk' | 'optimized'): string =>
-  integration === 'sdk' ? 'DynamoDb.' : 'DynamoDB.';
 
 /**
  * Fields of the States Language the project does not use: JSONata and variables (the local runner

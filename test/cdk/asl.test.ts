@@ -10,7 +10,6 @@ import {
   type AslState,
   allStates,
   assertSupported,
-  dynamoDbErrorPrefix,
   loadWorkflow,
   taskResource,
   taskStates,
@@ -32,7 +31,7 @@ function throttlingErrors(state: AslState): string[] {
       'ThrottlingException',
       'ProvisionedThroughputExceededException',
       'InternalServerErrorException',
-    ].map((error) => `${dynamoDbErrorPrefix(resource.integration)}${error}`);
+    ].map((error) => `DynamoDb.${error}`);
   }
   if (resource?.kind === 'lambda') return ['Lambda.TooManyRequestsException'];
   if (resource?.kind === 'startExecution') return ['StepFunctions.SdkClientException'];

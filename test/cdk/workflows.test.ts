@@ -232,7 +232,7 @@ describe('deriving IAM from ASL (schemas/asl.ts)', () => {
     ]);
   });
 
-  test('query on an index, batchWriteItem keys, optimized integrations, inside Map and Parallel', () => {
+  test('query on an index, batchWriteItem keys, getItem, inside Map and Parallel', () => {
     const asl = machine({
       Each: {
         Type: 'Map',
@@ -253,7 +253,10 @@ describe('deriving IAM from ASL (schemas/asl.ts)', () => {
             }),
           }),
           machine({
-            Get: task('arn:aws:states:::dynamodb:getItem', { TableName: '${UsersTable}', 'Key.$': '$.key' }),
+            Get: task('arn:aws:states:::aws-sdk:dynamodb:getItem', {
+              TableName: '${UsersTable}',
+              'Key.$': '$.key',
+            }),
           }),
         ],
         End: true,

@@ -134,7 +134,7 @@ describe('LocalWorkflows refuses what it cannot run faithfully', () => {
       /unsupported resource/,
     ],
     [
-      'a non-optimized dynamodb: action',
+      'an optimized dynamodb: task (only the aws-sdk: integration is supported)',
       { A: task({ Resource: 'arn:aws:states:::dynamodb:query' }) },
       /unsupported resource/,
     ],
