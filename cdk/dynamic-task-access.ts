@@ -1,7 +1,7 @@
 /**
  * IAM for the Task parameters an ASL file builds at run time, which the file itself cannot show:
  * a `TransactItems.$` filled by a Lambda task (e.g. update-user, whose transaction has a variable
- * number of marker items). Everything else is derived from the ASL (cdk/asl.ts); a run-time
+ * number of marker items). Everything else is derived from the ASL (schemas/asl.ts); a run-time
  * parameter with no entry here fails the synth, so a new one is always a deliberate decision.
  *
  * Key: `<workflow name>/<Task state name>`; value: the exact DynamoDB actions per table, as the
@@ -14,13 +14,7 @@
  * This is a fact about the workflows and belongs in schemas/workflows.ts when its owners agree;
  * until then it lives next to the only code that needs it.
  */
-import type { TableId } from '../schemas/tables.ts';
-
-export interface DynamicTableAccess {
-  readonly table: TableId;
-  /** IAM action names without the `dynamodb:` prefix. */
-  readonly actions: readonly string[];
-}
+import type { DynamicTableAccess } from '../schemas/asl.ts';
 
 export const dynamicTaskAccess: Readonly<Record<string, readonly DynamicTableAccess[]>> = {
   'update-user/Save user and swap markers': [

@@ -14,6 +14,7 @@ import { localAwsConfig } from './dynamodb-local.ts';
 import { DynamoDbSupervisor } from './dynamodb-supervisor.ts';
 import { FaultInjector, type FaultRule, injectDynamoDbFaults, injectSearchFaults } from './faults.ts';
 import { createGateway } from './gateway.ts';
+import { configureHandlerEnvironment } from './handler-environment.ts';
 import { ensureKeyPair } from './keys.ts';
 import { LocalLambdas } from './lambdas.ts';
 import { rebuildLocalSearchIndex } from './search-index.ts';
@@ -96,8 +97,10 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     await createTables(runtimeDynamoDb, tableNames);
     secrets = await startLocalSecretsManager({ keyPair: await ensureKeyPair(options.keyDir), faults });
 
-    // The handler modules read their configuration at import, as in a Lambda cold start.
-    Object.assign(process.env, {
+    // The handler modules read their configuration at import, as in a Lambda cold start; what they
+    // keep must be the same for every runtime of this process.
+    const kept = { dynamoDbEndpoint: endpoint, keyDir: options.keyDir, ...tableNames };
+    configureHandlerEnvironment(kept, {
       DYNAMODB_ENDPOINT: endpoint,
       AWS_REGION: localAwsConfig.region,
       // The key is read from Secrets Manager as in AWS; the SDK signs the request, so it needs

@@ -161,9 +161,8 @@ interface PendingRecord {
 interface Delivery {
   readonly source: EventSourceDefinition;
   readonly passes: (record: PipeStreamRecord) => boolean;
-  /** Filtered records waiting for a full batch or the end of the batching window. */
+  /** Filtered records read and not yet handed to a batch (the pipes have no batching window). */
   pending: PendingRecord[];
-  firstPendingAt: number;
 }
 
 interface TableStream {
@@ -312,7 +311,6 @@ export class StreamPoller {
             source,
             passes: compileFilterCriteria(source.filters),
             pending: [],
-            firstPendingAt: 0,
           })),
       };
       const listed = await this.discoverShards(stream);
@@ -455,7 +453,6 @@ export class StreamPoller {
       const pipeRecord = toPipeRecord(record, stream.streamArn);
       for (const delivery of stream.deliveries) {
         if (!delivery.passes(pipeRecord)) continue;
-        if (delivery.pending.length === 0) delivery.firstPendingAt = Date.now();
         delivery.pending.push({ record: pipeRecord, read, shard });
         read.batches++;
       }
@@ -493,18 +490,13 @@ export class StreamPoller {
     return done;
   }
 
-  /** Starts the workflow for every full batch (every batch, when `force`); returns batches started. */
-  private deliver(stream: TableStream, delivery: Delivery, force: boolean): number {
+  /** Starts the workflow for every batch of the records read; returns batches started. */
+  private deliver(stream: TableStream, delivery: Delivery): number {
     const { source } = delivery;
     const batchSize = source.batchSize ?? PIPE_DEFAULT_BATCH_SIZE;
-    const windowMs = (source.maximumBatchingWindowSeconds ?? 0) * 1000;
     let started = 0;
-    while (
-      delivery.pending.length >= batchSize ||
-      (delivery.pending.length > 0 && (force || Date.now() - delivery.firstPendingAt >= windowMs))
-    ) {
+    while (delivery.pending.length > 0) {
       const entries = delivery.pending.splice(0, batchSize);
-      delivery.firstPendingAt = Date.now();
       const run = this.runBatch({ id: randomUUID(), stream, source, entries })
         .catch((error: unknown) =>
           this.options.log(`stream poller: delivery failed: ${(error as Error).stack ?? String(error)}`),
@@ -590,7 +582,7 @@ export class StreamPoller {
     stream.listChildren = false;
   }
 
-  private async pollOnce(force: boolean): Promise<number> {
+  private async pollOnce(): Promise<number> {
     if (this.stopped) return 0;
     let started = 0;
     for (const stream of this.tables) {
@@ -605,14 +597,14 @@ export class StreamPoller {
         }
       } finally {
         // What was read before a failure is delivered all the same.
-        for (const delivery of stream.deliveries) started += this.deliver(stream, delivery, force);
+        for (const delivery of stream.deliveries) started += this.deliver(stream, delivery);
       }
     }
     return started;
   }
 
-  private poll(force: boolean): Promise<number> {
-    const run = this.turn.then(() => this.pollOnce(force));
+  private poll(): Promise<number> {
+    const run = this.turn.then(() => this.pollOnce());
     this.turn = run.catch(() => undefined);
     return run;
   }
@@ -622,7 +614,7 @@ export class StreamPoller {
     this.timer = setTimeout(async () => {
       let nextMs = this.options.intervalMs;
       try {
-        await this.poll(false);
+        await this.poll();
         this.pollSucceeded();
       } catch (error) {
         nextMs = this.pollFailed(error);
@@ -664,10 +656,10 @@ export class StreamPoller {
    */
   async settle(): Promise<void> {
     for (;;) {
-      const started = await this.poll(true);
+      const started = await this.poll();
       while (this.running.size) await Promise.allSettled([...this.running]);
       await this.options.workflows.idle();
-      if (started === 0 && (await this.poll(true)) === 0 && this.running.size === 0) break;
+      if (started === 0 && (await this.poll()) === 0 && this.running.size === 0) break;
     }
     // Settled means durable too: the checkpoints reached the file.
     await this.writes;

@@ -1,24 +1,28 @@
 /**
- * Runs the ASL files of state-machines/ with aws-local-stepfunctions. Every Task resolves to local
- * code: DynamoDB tasks to the AWS SDK against DynamoDB Local (raising the error names Step Functions
- * raises), Lambda tasks to the handler modules, startExecution to a local execution. A definition
- * that uses something the runner cannot execute faithfully fails when it is loaded.
+ * Runs the ASL files of state-machines/ with aws-local-stepfunctions. The files are read, checked and
+ * substituted by schemas/asl.ts, as CDK reads them; what is here is the runner's own part. Every Task
+ * resolves to local code: DynamoDB tasks to the AWS SDK against DynamoDB Local (raising the error
+ * names Step Functions raises), Lambda tasks to the handler modules, startExecution to a local
+ * execution. A definition that uses something the runner cannot execute faithfully fails when it is
+ * loaded.
  */
 import './polyfills.ts';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import * as dynamodb from '@aws-sdk/client-dynamodb';
 import { ExecutionError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { isConnectionFailure } from '../lambdas/shared/errors.ts';
-import { functionSubstitution, functions } from '../schemas/functions.ts';
-import { fromRoot } from '../schemas/paths.ts';
-import { type TableId, tableSubstitution, tables } from '../schemas/tables.ts';
 import {
-  type WorkflowDefinition,
-  workflowFile,
-  workflowSubstitution,
-  workflows,
-} from '../schemas/workflows.ts';
+  type AslMachine,
+  type AslState,
+  allStates,
+  assertSupported,
+  loadWorkflow,
+  substitute,
+  substitutionValues,
+  taskResource,
+} from '../schemas/asl.ts';
+import type { TableId } from '../schemas/tables.ts';
+import { type WorkflowDefinition, workflows } from '../schemas/workflows.ts';
 import { type Fault, type FaultInjector, LambdaInvocationError, taskScope } from './faults.ts';
 import type { LocalLambdas } from './lambdas.ts';
 import { localFunctionArn } from './lambdas.ts';
@@ -108,58 +112,13 @@ export const clauseKey = (clause: Clause): string =>
 
 const MAX_HANDLED_RECORDS = 1000;
 
-const UNSUPPORTED_FIELDS = [
-  'QueryLanguage',
-  'Arguments',
-  'Output',
-  'Assign',
-  'ItemReader',
-  'ItemBatcher',
-  'ResultWriter',
-];
-const OPTIMIZED_DYNAMODB_ACTIONS = new Set(['getItem', 'putItem', 'updateItem', 'deleteItem']);
-
-/** Replaces every ${Name}; an unset one is an error, as in CDK synth. */
-export function substitute(text: string, values: Readonly<Record<string, string>>, source: string): string {
-  return text.replace(/\$\{([A-Za-z0-9]+)\}/g, (_match, key: string) => {
-    const value = values[key];
-    if (value === undefined) throw new Error(`${source}: no value for \${${key}}`);
-    return value;
+/** The `${...}` values of the local runtime: its table names, local function and state machine ARNs. */
+const localSubstitutions = (tableNames: Record<TableId, string>): Record<string, string> =>
+  substitutionValues({
+    tableName: (table) => tableNames[table],
+    functionArn: localFunctionArn,
+    stateMachineArn: localStateMachineArn,
   });
-}
-
-export function localSubstitutions(tableNames: Record<TableId, string>): Record<string, string> {
-  return {
-    ...Object.fromEntries(tables.map((table) => [tableSubstitution(table.id), tableNames[table.id]])),
-    ...Object.fromEntries(functions.map((fn) => [functionSubstitution(fn.name), localFunctionArn(fn.name)])),
-    ...Object.fromEntries(
-      workflows.map((wf) => [workflowSubstitution(wf.name), localStateMachineArn(wf.name)]),
-    ),
-  };
-}
-
-interface StateLike {
-  Type: string;
-  Resource?: string;
-  Parameters?: Record<string, Json>;
-  Iterator?: DefinitionLike;
-  ItemProcessor?: DefinitionLike & { ProcessorConfig?: { Mode?: string } };
-  Branches?: DefinitionLike[];
-  [field: string]: unknown;
-}
-interface DefinitionLike {
-  States: Record<string, StateLike>;
-  [field: string]: unknown;
-}
-
-/** Every state of a definition, including those inside Map and Parallel states. */
-export function* allStates(definition: DefinitionLike): Generator<[string, StateLike]> {
-  for (const [name, state] of Object.entries(definition.States)) {
-    yield [name, state];
-    const nested = [state.Iterator, state.ItemProcessor, ...(state.Branches ?? [])];
-    for (const child of nested) if (child) yield* allStates(child);
-  }
-}
 
 /** Whether any Choice rule, nested in And/Or/Not at any depth, tests `IsPresent: false`. */
 function usesIsPresentFalse(rules: unknown): boolean {
@@ -204,12 +163,12 @@ function stepFunctionsTaskError(fault: Fault): Error {
 }
 
 /**
- * The error Step Functions raises for a failed DynamoDB call, by integration kind. Step Functions
- * names it after the exception class, which always ends in "Exception" (InternalServerError →
+ * The error Step Functions raises for a failed `aws-sdk:dynamodb` call. Step Functions names it
+ * after the exception class, which always ends in "Exception" (InternalServerError →
  * InternalServerErrorException). Locally an outage is a refused or broken connection; in AWS a
  * failing service answers 500 InternalServerError, which is what the Retry clauses retry.
  */
-export function dynamoDbTaskError(error: unknown, optimized: boolean): Error {
+export function dynamoDbTaskError(error: unknown): Error {
   const sdkError = (
     isConnectionFailure(error)
       ? new dynamodb.InternalServerError({
@@ -223,12 +182,6 @@ export function dynamoDbTaskError(error: unknown, optimized: boolean): Error {
   const status = sdkError.$metadata?.httpStatusCode ?? 400;
   const requestId = sdkError.$metadata?.requestId ?? randomUUID();
   const message = sdkError.message ?? String(error);
-  if (optimized) {
-    return namedError(
-      `DynamoDB.${modelled ? exception : 'AmazonDynamoDBException'}`,
-      `${message} (Service: AmazonDynamoDBv2; Status Code: ${status}; Error Code: ${sdkError.name}; Request ID: ${requestId}; Proxy: null)`,
-    );
-  }
   return namedError(
     `DynamoDb.${modelled ? exception : 'DynamoDbException'}`,
     `${message} (Service: DynamoDb, Status Code: ${status}, Request ID: ${requestId})`,
@@ -239,7 +192,7 @@ export class LocalWorkflows {
   private readonly machines = new Map<string, { definition: WorkflowDefinition; machine: StateMachine }>();
   private readonly handlersByWorkflow = new Map<string, Record<string, TaskHandler>>();
   private readonly running = new Set<Promise<unknown>>();
-  private readonly statesByWorkflow = new Map<string, ReadonlyMap<string, StateLike>>();
+  private readonly statesByWorkflow = new Map<string, ReadonlyMap<string, AslState>>();
   private readonly handledRecent: HandledError[] = [];
   private readonly handledCounts = new Map<string, number>();
 
@@ -250,15 +203,18 @@ export class LocalWorkflows {
   constructor(
     private readonly deps: WorkflowsDependencies,
     registry: readonly WorkflowDefinition[] = workflows,
-    readDefinition: (file: string) => string = (file) => readFileSync(fromRoot(file), 'utf8'),
+    readDefinition?: (file: string) => string,
   ) {
     const substitutions = localSubstitutions(deps.tableNames);
     for (const workflow of registry) {
-      const file = workflowFile(workflow);
-      const text = substitute(readDefinition(file), substitutions, file);
-      const definition = JSON.parse(text) as DefinitionLike;
+      const { file, text, asl } = loadWorkflow(workflow, readDefinition);
+      assertSupported(asl, file);
+      const definition = JSON.parse(substitute(text, substitutions, file)) as AslMachine;
       this.handlersByWorkflow.set(workflow.name, this.taskHandlers(definition, file));
-      this.statesByWorkflow.set(workflow.name, new Map(allStates(definition)));
+      this.statesByWorkflow.set(
+        workflow.name,
+        new Map(allStates(definition).map(({ name, state }) => [name, state])),
+      );
       this.machines.set(workflow.name, {
         definition: workflow,
         machine: new StateMachine(definition as unknown as StateMachineDefinition, {
@@ -268,13 +224,11 @@ export class LocalWorkflows {
     }
   }
 
-  private taskHandlers(definition: DefinitionLike, file: string): Record<string, TaskHandler> {
+  /** Local code for every Task; refuses what aws-local-stepfunctions 3.0.0 runs unlike AWS. */
+  private taskHandlers(definition: AslMachine, file: string): Record<string, TaskHandler> {
     const handlers: Record<string, TaskHandler> = {};
-    for (const [name, state] of allStates(definition)) {
+    for (const { name, state } of allStates(definition)) {
       const where = `${file}: state "${name}"`;
-      for (const field of UNSUPPORTED_FIELDS) {
-        if (field in state) throw new Error(`${where} uses ${field}, which the local runner ignores`);
-      }
       if (state.ResultPath === '$') {
         // aws-local-stepfunctions 3.0.0 stores the result under a key named "$" instead of
         // replacing the state; leaving ResultPath out means the same in AWS and works here.
@@ -285,41 +239,29 @@ export class LocalWorkflows {
         // AWS matches it. `Not` of `IsPresent: true` means the same and runs alike on both.
         throw new Error(`${where} uses "IsPresent": false, which the local runner gets wrong: use Not`);
       }
-      if (state.ItemProcessor?.ProcessorConfig?.Mode === 'DISTRIBUTED') {
-        throw new Error(`${where} is a Distributed Map, which the local runner cannot run`);
-      }
-      if (state.Type !== 'Task') continue;
-      if (name in handlers) throw new Error(`${where}: Task state names must be unique within a file`);
-      handlers[name] = this.resolveResource(state, where);
+      if (state.Type === 'Task') handlers[name] = this.resolveResource(state, where);
     }
     return handlers;
   }
 
-  private resolveResource(state: StateLike, where: string): TaskHandler {
-    const resource = state.Resource ?? '';
-    const sdkMatch = /^arn:aws:states:::aws-sdk:dynamodb:([a-zA-Z]+)$/.exec(resource);
-    const optimizedMatch = /^arn:aws:states:::dynamodb:([a-zA-Z]+)$/.exec(resource);
-    const action = sdkMatch?.[1] ?? optimizedMatch?.[1];
-    if (action) {
-      if (optimizedMatch && !OPTIMIZED_DYNAMODB_ACTIONS.has(action)) {
-        throw new Error(`${where}: arn:aws:states:::dynamodb:${action} is not an optimized integration`);
-      }
-      const Command = (dynamodb as Record<string, unknown>)[`${pascal(action)}Command`] as
+  private resolveResource(state: AslState, where: string): TaskHandler {
+    const resource = taskResource(state.Resource ?? '');
+    if (resource?.kind === 'dynamodb') {
+      const Command = (dynamodb as Record<string, unknown>)[`${pascal(resource.action)}Command`] as
         | (new (
             input: unknown,
           ) => dynamodb.GetItemCommand)
         | undefined;
-      if (!Command) throw new Error(`${where}: unknown DynamoDB action ${action}`);
-      const optimized = Boolean(optimizedMatch);
+      if (!Command) throw new Error(`${where}: unknown DynamoDB action ${resource.action}`);
       return async (input) => {
         try {
           return stripMetadata(await this.deps.dynamoDb.send(new Command(input)));
         } catch (error) {
-          throw dynamoDbTaskError(error, optimized);
+          throw dynamoDbTaskError(error);
         }
       };
     }
-    if (resource === 'arn:aws:states:::lambda:invoke') {
+    if (resource?.kind === 'lambda') {
       const functionName =
         String(state.Parameters?.FunctionName ?? '')
           .split(':')
@@ -340,18 +282,16 @@ export class LocalWorkflows {
         }
       };
     }
-    if (resource === 'arn:aws:states:::states:startExecution') {
-      return async (input, tree) => {
-        const { StateMachineArn, Input } = input as { StateMachineArn: string; Input?: Json };
-        const name = StateMachineArn.split(':').pop() ?? '';
-        const fault = this.deps.faults?.pick({ service: 'states', action: 'StartExecution' });
-        if (fault) throw stepFunctionsTaskError(fault);
-        const payload = typeof Input === 'string' ? (JSON.parse(Input) as Json) : overTheWire(Input ?? {});
-        const executionArn = this.start(name, payload, undefined, tree);
-        return { ExecutionArn: executionArn, StartDate: new Date().toISOString() };
-      };
-    }
-    throw new Error(`${where}: the local runner cannot execute resource ${resource}`);
+    // states:startExecution, the one kind left (assertSupported refused any other resource).
+    return async (input, tree) => {
+      const { StateMachineArn, Input } = input as { StateMachineArn: string; Input?: Json };
+      const name = StateMachineArn.split(':').pop() ?? '';
+      const fault = this.deps.faults?.pick({ service: 'states', action: 'StartExecution' });
+      if (fault) throw stepFunctionsTaskError(fault);
+      const payload = typeof Input === 'string' ? (JSON.parse(Input) as Json) : overTheWire(Input ?? {});
+      const executionArn = this.start(name, payload, undefined, tree);
+      return { ExecutionArn: executionArn, StartDate: new Date().toISOString() };
+    };
   }
 
   /** StartSyncExecution: runs to the end and answers as AWS does (FAILED is an answer, not a throw). */

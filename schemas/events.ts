@@ -22,8 +22,6 @@ export interface EventSourceDefinition {
   readonly filters: readonly Readonly<Record<string, unknown>>[];
   /** Records per execution (1–10000). Default 10. */
   readonly batchSize?: number;
-  /** Seconds to wait for a fuller batch (0–300). Default 0 (start at once). */
-  readonly maximumBatchingWindowSeconds?: number;
 }
 
 /** Key prefixes of lambdas/shared/keys.ts: filters select records by the item's partition key. */
@@ -36,7 +34,6 @@ export const eventSources: readonly EventSourceDefinition[] = [
     table: 'Articles',
     filters: [partitionKeyPrefix('article#')],
     batchSize: 10,
-    maximumBatchingWindowSeconds: 0,
   },
   /*
    * Follows and unfollows only: the followers# mirror would double the work, and favorites,
@@ -47,6 +44,5 @@ export const eventSources: readonly EventSourceDefinition[] = [
     table: 'Relations',
     filters: [{ eventName: ['INSERT', 'REMOVE'], ...partitionKeyPrefix('following#') }],
     batchSize: 10,
-    maximumBatchingWindowSeconds: 0,
   },
 ];

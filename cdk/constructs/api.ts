@@ -18,7 +18,7 @@
  *   log the Authorization header), X-Ray.
  */
 import { readFileSync } from 'node:fs';
-import { Annotations, Duration } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import {
   AccessLogFormat,
   AuthorizationType,
@@ -49,7 +49,7 @@ import {
 } from '../../schemas/api-gateway/templates.ts';
 import { functions } from '../../schemas/functions.ts';
 import { cors, gatewayResponses, type Route, routes, type SuccessStatus } from '../../schemas/routes.ts';
-import { workflows } from '../../schemas/workflows.ts';
+import { findWorkflow } from '../../schemas/workflows.ts';
 import type { StageConfig } from '../config.ts';
 import { acknowledge } from '../nag.ts';
 import type { ConduitFunctions } from './functions.ts';
@@ -92,8 +92,6 @@ const ALLOW_ORIGIN_PARAMETER = 'method.response.header.Access-Control-Allow-Orig
 
 export class ConduitApi extends Construct {
   readonly restApi: RestApi;
-  /** Routes left out because their target is not registered yet (an error in prod). */
-  readonly skippedRoutes: readonly Route[];
 
   private readonly authorizer: IAuthorizer;
   private readonly statesRole: Role;
@@ -190,16 +188,11 @@ export class ConduitApi extends Construct {
       description: 'API Gateway starts the express workflows of the API routes',
     });
 
-    const skipped: Route[] = [];
     const publicRoutes = new Set(
       routes.filter((route) => route.auth === 'none').map((r) => `${r.method} ${r.path}`),
     );
     for (const route of routes) {
       const integration = this.integrationFor(route);
-      if (!integration) {
-        skipped.push(route);
-        continue;
-      }
       const resource = this.restApi.root.resourceForPath(route.path);
       const secured = route.auth !== 'none';
       resource.addMethod(route.method, integration.integration, {
@@ -208,14 +201,6 @@ export class ConduitApi extends Construct {
         methodResponses: integration.methodResponses,
       });
     }
-    this.skippedRoutes = skipped;
-    if (skipped.length > 0) {
-      const list = skipped.map((route) => `${route.method} ${route.path}`).join(', ');
-      const message = `Routes without a registered target are not deployed: ${list}`;
-      if (config.production) throw new Error(message);
-      Annotations.of(this).addWarningV2('conduit:skippedRoutes', message);
-    }
-
     // Public by design; CORS preflight (OPTIONS) methods are not flagged by cdk-nag.
     this.acknowledgeFindings(
       this.restApi.methods.filter((method) =>
@@ -224,22 +209,18 @@ export class ConduitApi extends Construct {
     );
   }
 
-  private integrationFor(
-    route: Route,
-  ): { integration: Integration; methodResponses?: MethodResponse[] } | undefined {
+  /** The route's integration; a target missing from the registries fails the synth. */
+  private integrationFor(route: Route): { integration: Integration; methodResponses?: MethodResponse[] } {
     if ('lambda' in route.target) {
-      const name = route.target.lambda;
-      if (!functions.some((definition) => definition.name === name)) return undefined;
       return {
-        integration: new LambdaIntegration(this.props.functions.get(name), {
+        integration: new LambdaIntegration(this.props.functions.get(route.target.lambda), {
           proxy: true,
           allowTestInvoke: false,
         }),
       };
     }
     const name = route.target.workflow;
-    const workflow = workflows.find((definition) => definition.name === name);
-    if (!workflow) return undefined;
+    const workflow = findWorkflow(name);
     if (workflow.type !== 'EXPRESS') {
       throw new Error(
         `Route ${route.method} ${route.path}: workflow "${name}" must be EXPRESS to start it synchronously`,

@@ -32,6 +32,7 @@ export interface ConduitEventsProps {
 /** Delivery limits of every pipe. */
 export const PIPE_DEFAULTS = {
   batchSize: 10,
+  /** No batching window: a batch starts as soon as records are read, as the local poller does. */
   maximumBatchingWindowSeconds: 0,
   /** Attempts to start the workflow again after a failed start, before the DLQ. */
   maximumRetryAttempts: 5,
@@ -115,8 +116,7 @@ export class ConduitEvents extends Construct {
           // Replays what the stream still holds if the pipe is ever recreated; the workflows are idempotent.
           startingPosition: 'TRIM_HORIZON',
           batchSize: source.batchSize ?? PIPE_DEFAULTS.batchSize,
-          maximumBatchingWindowInSeconds:
-            source.maximumBatchingWindowSeconds ?? PIPE_DEFAULTS.maximumBatchingWindowSeconds,
+          maximumBatchingWindowInSeconds: PIPE_DEFAULTS.maximumBatchingWindowSeconds,
           maximumRetryAttempts: PIPE_DEFAULTS.maximumRetryAttempts,
           maximumRecordAgeInSeconds: PIPE_DEFAULTS.maximumRecordAgeSeconds,
           parallelizationFactor: 1,

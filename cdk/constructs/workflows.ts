@@ -4,7 +4,7 @@
  * `${...}` variables: table names, function ARNs and other state machines' ARNs. A variable with no
  * value fails the synth. EXPRESS or STANDARD as registered, X-Ray tracing, CloudWatch logging at
  * level ALL (without execution data when the input carries passwords), and a role whose every
- * statement is derived from the Tasks of the file (see cdk/asl.ts): exact DynamoDB actions on the
+ * statement is derived from the Tasks of the file (see schemas/asl.ts): exact DynamoDB actions on the
  * exact table or index, lambda:InvokeFunction on the exact function, states:StartExecution on the
  * exact state machine. Every STANDARD workflow has an alarm on its failed executions: nothing retries
  * them (a Pipe cannot retry an asynchronous STANDARD target), so each one needs an operator (see
@@ -17,19 +17,20 @@ import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { functionSubstitution, functions } from '../../schemas/functions.ts';
-import { pascalCase } from '../../schemas/naming.ts';
-import { type TableId, tableSubstitution, tables } from '../../schemas/tables.ts';
-import { workflowSubstitution, workflows } from '../../schemas/workflows.ts';
 import {
   assertAllSubstituted,
+  assertSupported,
   knownVariables,
   type LoadedWorkflow,
   loadWorkflow,
   placeholders,
   type Requirement,
   requiredPermissions,
-} from '../asl.ts';
+  substitutionValues,
+} from '../../schemas/asl.ts';
+import { pascalCase } from '../../schemas/naming.ts';
+import type { TableId } from '../../schemas/tables.ts';
+import { workflows } from '../../schemas/workflows.ts';
 import { perStackName, resourcePrefix, type StageConfig } from '../config.ts';
 import { dynamicTaskAccess } from '../dynamic-task-access.ts';
 import { ANY_RESOURCE_FINDING, acknowledge } from '../nag.ts';
@@ -82,24 +83,18 @@ export class ConduitWorkflows extends Construct {
     });
   }
 
-  private substitutionValues(): Map<string, string> {
-    const values = new Map<string, string>();
-    for (const table of tables)
-      values.set(tableSubstitution(table.id), this.props.tables[table.id].tableName);
-    for (const fn of functions)
-      values.set(functionSubstitution(fn.name), this.props.functions.get(fn.name).functionArn);
-    for (const workflow of workflows)
-      values.set(workflowSubstitution(workflow.name), this.stateMachineArn(workflow.name));
-    return values;
-  }
-
   private createStateMachine(loaded: LoadedWorkflow): StateMachine {
     const { definition, file, text, asl } = loaded;
     const { config } = this.props;
+    assertSupported(asl, file);
     assertAllSubstituted(text, knownVariables(), file);
-    const values = this.substitutionValues();
+    const values = substitutionValues({
+      tableName: (table) => this.props.tables[table].tableName,
+      functionArn: (fn) => this.props.functions.get(fn).functionArn,
+      stateMachineArn: (workflow) => this.stateMachineArn(workflow),
+    });
     const definitionSubstitutions = Object.fromEntries(
-      placeholders(text).map((variable) => [variable, values.get(variable) as string]),
+      placeholders(text).map((variable) => [variable, values[variable] as string]),
     );
 
     const id = pascalCase(definition.name);

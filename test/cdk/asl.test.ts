@@ -5,37 +5,36 @@
  */
 import { readdirSync } from 'node:fs';
 import aslValidator from 'asl-validator';
-import { type AslState, allStates, loadWorkflow, taskStates } from '../../cdk/asl.ts';
 import { statusOfError } from '../../lambdas/shared/errors.ts';
+import {
+  type AslState,
+  allStates,
+  assertSupported,
+  loadWorkflow,
+  taskResource,
+  taskStates,
+} from '../../schemas/asl.ts';
 import { fromRoot } from '../../schemas/paths.ts';
 import { workflowFile, workflows } from '../../schemas/workflows.ts';
 
 const loaded = workflows.map((definition) => loadWorkflow(definition));
 const cases = loaded.map((workflow) => [workflow.file, workflow] as const);
 
-/** The Task resources the local runner executes (state-machines/README.md, local/workflows.ts). */
-const LOCAL_RUNNER_RESOURCES = [
-  /^arn:aws:states:::aws-sdk:dynamodb:[a-z][A-Za-z]+$/,
-  /^arn:aws:states:::dynamodb:(getItem|putItem|updateItem|deleteItem)$/,
-  /^arn:aws:states:::lambda:invoke$/,
-  /^arn:aws:states:::states:startExecution$/,
-];
-
 /**
  * Errors a Retry must cover per integration: throttling and transient service failures (a DynamoDB
  * outage reaches a task as InternalServerError, locally too: local/workflows.ts dynamoDbTaskError).
  */
 function throttlingErrors(state: AslState): string[] {
-  const resource = state.Resource ?? '';
-  const dynamoDbErrors = [
-    'ThrottlingException',
-    'ProvisionedThroughputExceededException',
-    'InternalServerErrorException',
-  ];
-  if (resource.includes(':aws-sdk:dynamodb:')) return dynamoDbErrors.map((error) => `DynamoDb.${error}`);
-  if (resource.includes(':::dynamodb:')) return dynamoDbErrors.map((error) => `DynamoDB.${error}`);
-  if (resource.includes(':::lambda:invoke')) return ['Lambda.TooManyRequestsException'];
-  if (resource.includes(':::states:startExecution')) return ['StepFunctions.SdkClientException'];
+  const resource = taskResource(state.Resource ?? '');
+  if (resource?.kind === 'dynamodb') {
+    return [
+      'ThrottlingException',
+      'ProvisionedThroughputExceededException',
+      'InternalServerErrorException',
+    ].map((error) => `DynamoDb.${error}`);
+  }
+  if (resource?.kind === 'lambda') return ['Lambda.TooManyRequestsException'];
+  if (resource?.kind === 'startExecution') return ['StepFunctions.SdkClientException'];
   return [];
 }
 
@@ -84,14 +83,8 @@ describe.each(cases)('%s', (_file, workflow) => {
     expect(result.isValid).toBe(true);
   });
 
-  test('uses only Task resources the local runner executes', () => {
-    for (const { name, state } of taskStates(workflow.asl)) {
-      const resource = state.Resource ?? '';
-      expect({ name, supported: LOCAL_RUNNER_RESOURCES.some((pattern) => pattern.test(resource)) }).toEqual({
-        name,
-        supported: true,
-      });
-    }
+  test('stays inside the supported subset: JSONPath, no Distributed Map, known Task resources, unique state names', () => {
+    expect(() => assertSupported(workflow.asl, workflow.file)).not.toThrow();
   });
 
   test('every Task retries throttling and transient service errors', () => {
@@ -104,9 +97,8 @@ describe.each(cases)('%s', (_file, workflow) => {
     }
   });
 
-  test('state names are unique and read as sentences in the console', () => {
+  test('state names read as sentences in the console', () => {
     const names = allStates(workflow.asl).map((visited) => visited.name);
-    expect(new Set(names).size).toBe(names.length);
     for (const name of names) {
       // "Save user and markers", "Does the user exist?": capitalised words, no identifiers.
       expect(name).toMatch(/^[A-Z][a-z']*( [A-Za-z0-9'#-]+)+[?.]?$/);
@@ -140,12 +132,30 @@ describe.each(cases)('%s', (_file, workflow) => {
       expect(longestWait(retrier)).toBeLessThanOrEqual(API_GATEWAY_TIMEOUT_SECONDS / 4);
     }
   });
+});
 
-  test('JSONPath only: no JSONata, Assign or Distributed Map', () => {
-    const text = JSON.stringify(workflow.asl);
-    expect(workflow.asl.QueryLanguage ?? 'JSONPath').toBe('JSONPath');
-    expect(text).not.toMatch(/"(Assign|Arguments|Output|ItemReader|ResultWriter)":/);
-    expect(text).not.toContain('"DISTRIBUTED"');
+describe('the supported subset (assertSupported)', () => {
+  const machine = (States: Record<string, unknown>) =>
+    ({ StartAt: Object.keys(States)[0] ?? '', States }) as never;
+  const succeed = { Type: 'Succeed' };
+
+  test.each([
+    ['JSONata', { QueryLanguage: 'JSONata', StartAt: 'A', States: { A: succeed } }, /JSONPath only/],
+    ['a variable', machine({ A: { Type: 'Pass', Assign: { x: 1 }, End: true } }), /uses Assign/],
+    [
+      'a state name used twice',
+      machine({
+        A: { Type: 'Parallel', Branches: [{ StartAt: 'A', States: { A: succeed } }], End: true },
+      }),
+      /state names must be unique/,
+    ],
+    [
+      'an unknown resource',
+      machine({ A: { Type: 'Task', Resource: 'arn:aws:states:::sqs:sendMessage', End: true } }),
+      /unsupported resource/,
+    ],
+  ])('refuses %s', (_what, asl, message) => {
+    expect(() => assertSupported(asl, 'x.asl.json')).toThrow(message);
   });
 });
 

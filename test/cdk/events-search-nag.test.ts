@@ -41,8 +41,7 @@ describe('Events: one EventBridge Pipe per schemas/events.ts entry', () => {
           DynamoDBStreamParameters: {
             StartingPosition: 'TRIM_HORIZON',
             BatchSize: source.batchSize ?? PIPE_DEFAULTS.batchSize,
-            MaximumBatchingWindowInSeconds:
-              source.maximumBatchingWindowSeconds ?? PIPE_DEFAULTS.maximumBatchingWindowSeconds,
+            MaximumBatchingWindowInSeconds: 0,
             MaximumRetryAttempts: PIPE_DEFAULTS.maximumRetryAttempts,
             MaximumRecordAgeInSeconds: PIPE_DEFAULTS.maximumRecordAgeSeconds,
             ParallelizationFactor: 1,

@@ -1,5 +1,6 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: ASL substitution variables are literal ${...} strings
 import { Match } from 'aws-cdk-lib/assertions';
+import { dynamicTaskAccess } from '../../cdk/dynamic-task-access.ts';
 import {
   type AslMachine,
   assertAllSubstituted,
@@ -7,8 +8,7 @@ import {
   loadWorkflow,
   placeholders,
   requiredPermissions,
-} from '../../cdk/asl.ts';
-import { dynamicTaskAccess } from '../../cdk/dynamic-task-access.ts';
+} from '../../schemas/asl.ts';
 import { tables } from '../../schemas/tables.ts';
 import { workflows } from '../../schemas/workflows.ts';
 import { actionsOf, logicalId, resourcesOf, statementsOfRole, synthesize } from './synth.ts';
@@ -203,7 +203,7 @@ describe('Workflows: one state machine per schemas/workflows.ts entry', () => {
   });
 });
 
-describe('deriving IAM from ASL (cdk/asl.ts)', () => {
+describe('deriving IAM from ASL (schemas/asl.ts)', () => {
   const machine = (states: Record<string, unknown>): AslMachine =>
     ({ StartAt: Object.keys(states)[0], States: states }) as AslMachine;
   const task = (Resource: string, Parameters: Record<string, unknown>) => ({
@@ -232,7 +232,7 @@ describe('deriving IAM from ASL (cdk/asl.ts)', () => {
     ]);
   });
 
-  test('query on an index, batchWriteItem keys, optimized integrations, inside Map and Parallel', () => {
+  test('query on an index, batchWriteItem keys, getItem, inside Map and Parallel', () => {
     const asl = machine({
       Each: {
         Type: 'Map',
@@ -253,7 +253,10 @@ describe('deriving IAM from ASL (cdk/asl.ts)', () => {
             }),
           }),
           machine({
-            Get: task('arn:aws:states:::dynamodb:getItem', { TableName: '${UsersTable}', 'Key.$': '$.key' }),
+            Get: task('arn:aws:states:::aws-sdk:dynamodb:getItem', {
+              TableName: '${UsersTable}',
+              'Key.$': '$.key',
+            }),
           }),
         ],
         End: true,

@@ -20,6 +20,12 @@ export interface TestRuntime extends Runtime {
 }
 
 /**
+ * The key pair of the test file's runtimes: a process serves one configuration (a runtime started
+ * again, as after a restart, must have the same; local/handler-environment.ts).
+ */
+const keyDir = join(mkdtempSync(join(tmpdir(), 'conduit-test-')), 'keys');
+
+/**
  * Starts a runtime on fresh tables; pass `tablePrefix` (and `eventsDir`) of an earlier one to
  * start again on its data, as after a restart.
  */
@@ -29,7 +35,6 @@ export async function startTestRuntime(
   const endpoint = process.env.TEST_DYNAMODB_ENDPOINT;
   if (!endpoint) throw new Error('TEST_DYNAMODB_ENDPOINT is not set: run the tests with `npm test`');
   const logLines: string[] = [];
-  const keyDir = join(mkdtempSync(join(tmpdir(), 'conduit-test-')), 'keys');
   const runtime = await startRuntime({
     port: 0,
     dynamoDbEndpoint: endpoint,

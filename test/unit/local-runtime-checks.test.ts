@@ -93,7 +93,7 @@ describe('LocalWorkflows refuses what it cannot run faithfully', () => {
     [
       'JSONata',
       { A: task({ Resource: 'arn:aws:states:::aws-sdk:dynamodb:getItem', QueryLanguage: 'JSONata' }) },
-      /uses QueryLanguage/,
+      /uses QueryLanguage JSONata: JSONPath only/,
     ],
     ['Assign', { A: { Type: 'Pass', End: true, Assign: { x: 1 } } }, /uses Assign/],
     [
@@ -131,12 +131,12 @@ describe('LocalWorkflows refuses what it cannot run faithfully', () => {
     [
       'an unknown resource',
       { A: task({ Resource: 'arn:aws:states:::sqs:sendMessage' }) },
-      /cannot execute resource/,
+      /unsupported resource/,
     ],
     [
-      'a non-optimized dynamodb: action',
+      'an optimized dynamodb: task (only the aws-sdk: integration is supported)',
       { A: task({ Resource: 'arn:aws:states:::dynamodb:query' }) },
-      /not an optimized integration/,
+      /unsupported resource/,
     ],
     [
       'an unknown function',
@@ -151,7 +151,7 @@ describe('LocalWorkflows refuses what it cannot run faithfully', () => {
           Parameters: { TableName: '${Nope}' },
         }),
       },
-      /no value for \$\{Nope\}/,
+      /uses \$\{Nope\} with no value/,
     ],
   ])('refuses %s', (_what, states, message) => {
     expect(() => load(states)).toThrow(message);

@@ -12,7 +12,8 @@ import { describe, expect, it } from '@jest/globals';
 import { freePort, localAwsConfig } from '../../local/dynamodb-local.ts';
 import type { LocalLambdas } from '../../local/lambdas.ts';
 import { localTableNames } from '../../local/tables.ts';
-import { dynamoDbTaskError, LocalWorkflows, substitute } from '../../local/workflows.ts';
+import { dynamoDbTaskError, LocalWorkflows } from '../../local/workflows.ts';
+import { substitute } from '../../schemas/asl.ts';
 
 const metadata = { httpStatusCode: 400, requestId: 'REQ1' };
 
@@ -24,7 +25,6 @@ describe('dynamoDbTaskError', () => {
           'Transaction cancelled, please refer cancellation reasons for specific reasons [None, ConditionalCheckFailed]',
         $metadata: metadata,
       }),
-      false,
     );
     expect(error.name).toBe('DynamoDb.TransactionCanceledException');
     expect(error.message).toBe(
@@ -32,24 +32,21 @@ describe('dynamoDbTaskError', () => {
     );
   });
 
-  it('names optimized integration errors DynamoDB.<Name> (capital DB)', () => {
+  it('names a modelled error after its class', () => {
     const error = dynamoDbTaskError(
       new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: metadata }),
-      true,
     );
-    expect(error.name).toBe('DynamoDB.ConditionalCheckFailedException');
-    expect(error.message).toContain('Error Code: ConditionalCheckFailedException');
+    expect(error.name).toBe('DynamoDb.ConditionalCheckFailedException');
   });
 
-  it('maps errors the SDK does not model to the generic names', () => {
+  it('maps errors the SDK does not model to the generic name', () => {
     const unmodelled = new DynamoDBServiceException({
       name: 'ValidationException',
       $fault: 'client',
       message: 'One or more parameter values were invalid',
       $metadata: metadata,
     });
-    expect(dynamoDbTaskError(unmodelled, false).name).toBe('DynamoDb.DynamoDbException');
-    expect(dynamoDbTaskError(unmodelled, true).name).toBe('DynamoDB.AmazonDynamoDBException');
+    expect(dynamoDbTaskError(unmodelled).name).toBe('DynamoDb.DynamoDbException');
   });
 });
 
@@ -76,23 +73,17 @@ describe('dynamoDbTaskError for a DynamoDB that is down', () => {
     // error comes from another realm. In a plain Node process it keeps its code; both are recognized.
     expect((refused as Error).message).toContain('connect ECONNREFUSED');
 
-    const sdk = dynamoDbTaskError(refused, false);
+    const sdk = dynamoDbTaskError(refused);
     expect(sdk.name).toBe('DynamoDb.InternalServerErrorException');
     expect(sdk.message).toMatch(
       /connect ECONNREFUSED 127\.0\.0\.1:\d+ \(Service: DynamoDb, Status Code: 500, /,
     );
-
-    const optimized = dynamoDbTaskError(refused, true);
-    expect(optimized.name).toBe('DynamoDB.InternalServerErrorException');
-    expect(optimized.message).toContain('Status Code: 500; Error Code: InternalServerError;');
   });
 
   it('does the same for a connection broken mid-request (socket hang up)', () => {
     const hangUp = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
-    expect(dynamoDbTaskError(hangUp, false).name).toBe('DynamoDb.InternalServerErrorException');
-    expect(dynamoDbTaskError(new Error('socket hang up'), true).name).toBe(
-      'DynamoDB.InternalServerErrorException',
-    );
+    expect(dynamoDbTaskError(hangUp).name).toBe('DynamoDb.InternalServerErrorException');
+    expect(dynamoDbTaskError(new Error('socket hang up')).name).toBe('DynamoDb.InternalServerErrorException');
   });
 
   it('names modelled errors after their exception class, which always ends in Exception', () => {
@@ -100,14 +91,13 @@ describe('dynamoDbTaskError for a DynamoDB that is down', () => {
       message: 'Internal server error',
       $metadata: { httpStatusCode: 500 },
     });
-    expect(dynamoDbTaskError(serverError, false).name).toBe('DynamoDb.InternalServerErrorException');
-    expect(dynamoDbTaskError(serverError, true).name).toBe('DynamoDB.InternalServerErrorException');
+    expect(dynamoDbTaskError(serverError).name).toBe('DynamoDb.InternalServerErrorException');
   });
 
   it('leaves other failures that are not the service failing as they were', () => {
     const bug = new TypeError('Cannot read properties of undefined');
-    expect(dynamoDbTaskError(bug, false).name).toBe('DynamoDb.DynamoDbException');
-    expect(dynamoDbTaskError(bug, false).message).toContain('Status Code: 400');
+    expect(dynamoDbTaskError(bug).name).toBe('DynamoDb.DynamoDbException');
+    expect(dynamoDbTaskError(bug).message).toContain('Status Code: 400');
   });
 });
 
@@ -116,7 +106,7 @@ describe('substitute', () => {
     expect(substitute('{"T":"${UsersTable}","F":"${UsersTable}"}', { UsersTable: 'users' }, 'f.json')).toBe(
       '{"T":"users","F":"users"}',
     );
-    expect(() => substitute('"${Missing}"', {}, 'f.json')).toThrow('f.json: no value for ${Missing}');
+    expect(() => substitute('"${Missing}"', {}, 'f.json')).toThrow('f.json uses ${Missing} with no value');
   });
 });
 

@@ -1,19 +1,14 @@
 /**
- * Reading the ASL files as data: their `${...}` substitution variables, every Task state (inside
- * Map and Parallel bodies too), and the exact IAM each Task needs. Pure functions, no CDK: the
- * workflows construct turns the requirements into policy statements and the tests reuse them.
+ * How to read the ASL files of state-machines/: loading one, its `${...}` substitutions, walking its
+ * states (Map and Parallel bodies too), the subset of the States Language and the Task resources the
+ * project supports, and the exact IAM each Task needs. CDK (cdk/constructs/workflows.ts), the local
+ * runner (local/workflows.ts), the tests and docs/flows.md all read the files through this module.
  */
 import { readFileSync } from 'node:fs';
-import { functionSubstitution, functions } from '../schemas/functions.ts';
-import { fromRoot } from '../schemas/paths.ts';
-import { type TableId, tableSubstitution, tables } from '../schemas/tables.ts';
-import {
-  type WorkflowDefinition,
-  workflowFile,
-  workflowSubstitution,
-  workflows,
-} from '../schemas/workflows.ts';
-import type { DynamicTableAccess } from './dynamic-task-access.ts';
+import { functionSubstitution, functions } from './functions.ts';
+import { fromRoot } from './paths.ts';
+import { type TableId, tableSubstitution, tables } from './tables.ts';
+import { type WorkflowDefinition, workflowFile, workflowSubstitution, workflows } from './workflows.ts';
 
 export interface AslState {
   readonly Type: string;
@@ -24,7 +19,7 @@ export interface AslState {
   readonly Next?: string;
   readonly End?: boolean;
   readonly Branches?: readonly AslMachine[];
-  readonly ItemProcessor?: AslMachine;
+  readonly ItemProcessor?: AslMachine & { readonly ProcessorConfig?: { readonly Mode?: string } };
   readonly Iterator?: AslMachine;
   readonly [key: string]: unknown;
 }
@@ -41,12 +36,17 @@ export interface LoadedWorkflow {
   readonly file: string;
   /** The file's text, unchanged: this is what becomes the state machine definition. */
   readonly text: string;
+  /** The file parsed, its `${...}` variables not substituted. */
   readonly asl: AslMachine;
 }
 
-export function loadWorkflow(definition: WorkflowDefinition): LoadedWorkflow {
+/** Reads and parses a workflow's ASL file (tests pass their own reader to load a made-up definition). */
+export function loadWorkflow(
+  definition: WorkflowDefinition,
+  read: (file: string) => string = (file) => readFileSync(fromRoot(file), 'utf8'),
+): LoadedWorkflow {
   const file = workflowFile(definition);
-  const text = readFileSync(fromRoot(file), 'utf8');
+  const text = read(file);
   let asl: AslMachine;
   try {
     asl = JSON.parse(text) as AslMachine;
@@ -76,6 +76,9 @@ export function allStates(machine: AslMachine, within: readonly string[] = []): 
 export const taskStates = (machine: AslMachine): VisitedState[] =>
   allStates(machine).filter((visited) => visited.state.Type === 'Task');
 
+// ---------------------------------------------------------------------------------------------
+// Substitutions: `${UsersTable}`, `${IssueTokenFunctionArn}`, `${FanOutStateMachineArn}`
+
 const PLACEHOLDER = /\$\{([^}]*)\}/g;
 
 /** The `${...}` variables a text uses, in order of first appearance. */
@@ -95,11 +98,30 @@ export function assertAllSubstituted(text: string, available: ReadonlySet<string
   }
 }
 
-/** What a Task needs to be allowed to do, in terms of the registries (not yet of ARNs). */
-export type Requirement =
-  | { readonly kind: 'dynamodb'; readonly table: TableId; readonly index?: string; readonly action: string }
-  | { readonly kind: 'lambda'; readonly function: string }
-  | { readonly kind: 'startExecution'; readonly workflow: string };
+/** Replaces every `${...}` of the text by its value (what CloudFormation does with DefinitionSubstitutions). */
+export function substitute(text: string, values: Readonly<Record<string, string>>, source: string): string {
+  assertAllSubstituted(text, new Set(Object.keys(values)), source);
+  return text.replace(PLACEHOLDER, (_match, name: string) => values[name] as string);
+}
+
+/** Where the resources a substitution names live, in one deployment (AWS) or runtime (local). */
+export interface SubstitutionTargets {
+  readonly tableName: (table: TableId) => string;
+  readonly functionArn: (name: string) => string;
+  readonly stateMachineArn: (name: string) => string;
+}
+
+/** The value of every substitution variable the registries define. */
+export const substitutionValues = (targets: SubstitutionTargets): Record<string, string> => ({
+  ...Object.fromEntries(tables.map((table) => [tableSubstitution(table.id), targets.tableName(table.id)])),
+  ...Object.fromEntries(functions.map((fn) => [functionSubstitution(fn.name), targets.functionArn(fn.name)])),
+  ...Object.fromEntries(
+    workflows.map((workflow) => [
+      workflowSubstitution(workflow.name),
+      targets.stateMachineArn(workflow.name),
+    ]),
+  ),
+});
 
 const tableByVariable = new Map(tables.map((table) => [tableSubstitution(table.id), table.id]));
 const functionByVariable = new Map(functions.map((fn) => [functionSubstitution(fn.name), fn.name]));
@@ -111,10 +133,87 @@ const workflowByVariable = new Map(
 export const knownVariables = (): ReadonlySet<string> =>
   new Set([...tableByVariable.keys(), ...functionByVariable.keys(), ...workflowByVariable.keys()]);
 
-const DYNAMODB_SDK = 'arn:aws:states:::aws-sdk:dynamodb:';
-const DYNAMODB_OPTIMIZED = 'arn:aws:states:::dynamodb:';
-const LAMBDA_INVOKE = /^arn:aws:states:::lambda:invoke(\.waitForTaskToken)?$/;
-const START_EXECUTION = 'arn:aws:states:::states:startExecution';
+// ---------------------------------------------------------------------------------------------
+// The supported subset: Task resources and language features
+
+/** What a Task resource is; the project's workflows use no other kind. */
+export type TaskResource =
+  /**
+   * `arn:aws:states:::aws-sdk:dynamodb:<action>`, errors named `DynamoDb.<Name>Exception`. Not the
+   * optimized `arn:aws:states:::dynamodb:` integration: no file needs it (and its errors are
+   * `DynamoDB.*`, a second spelling for every Retry and the response template).
+   */
+  | { readonly kind: 'dynamodb'; readonly action: string }
+  /** `arn:aws:states:::lambda:invoke`, FunctionName a `${<Name>FunctionArn}` substitution. */
+  | { readonly kind: 'lambda' }
+  /** `arn:aws:states:::states:startExecution`, StateMachineArn a `${<Name>StateMachineArn}` substitution. */
+  | { readonly kind: 'startExecution' };
+
+/** Classifies a Task resource; undefined for one the project does not support. */
+export function taskResource(resource: string): TaskResource | undefined {
+  const sdk = /^arn:aws:states:::aws-sdk:dynamodb:([a-z][A-Za-z]+)$/.exec(resource)?.[1];
+  if (sdk) return { kind: 'dynamodb', action: sdk };
+  if (resource === 'arn:aws:states:::lambda:invoke') return { kind: 'lambda' };
+  if (resource === 'arn:aws:states:::states:startExecution') return { kind: 'startExecution' };
+  return undefined;
+}
+
+/**
+ * Fields of the States Language the project does not use: JSONata and variables (the local runner
+ * ignores them), and the Distributed Map's reader, batcher and writer.
+ */
+const UNSUPPORTED_FIELDS = ['Arguments', 'Output', 'Assign', 'ItemReader', 'ItemBatcher', 'ResultWriter'];
+
+/**
+ * Throws for anything outside the supported subset: a JSONata or variables field, a Distributed
+ * Map, a Task resource `taskResource` does not know, or a state name used twice (names identify
+ * states in the console, in Retry/Catch records and to the local runner).
+ */
+export function assertSupported(machine: AslMachine, source: string): void {
+  const jsonPathOnly = (language: unknown, where: string) => {
+    if (language !== undefined && language !== 'JSONPath') {
+      throw new Error(`${where} uses QueryLanguage ${String(language)}: JSONPath only`);
+    }
+  };
+  jsonPathOnly(machine.QueryLanguage, source);
+  const seen = new Set<string>();
+  for (const { name, state } of allStates(machine)) {
+    const where = `${source}: state "${name}"`;
+    if (seen.has(name)) throw new Error(`${where}: state names must be unique within a file`);
+    seen.add(name);
+    jsonPathOnly(state.QueryLanguage, where);
+    for (const field of UNSUPPORTED_FIELDS) {
+      if (field in state) throw new Error(`${where} uses ${field}, which the project's workflows do not use`);
+    }
+    if (state.ItemProcessor?.ProcessorConfig?.Mode === 'DISTRIBUTED') {
+      throw new Error(`${where} is a Distributed Map, which the local runner cannot run`);
+    }
+    if (state.Type === 'Task' && !taskResource(state.Resource ?? '')) {
+      throw new Error(
+        `${where}: unsupported resource "${state.Resource}" (supported: schemas/asl.ts taskResource)`,
+      );
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// IAM
+
+/** What a Task needs to be allowed to do, in terms of the registries (not yet of ARNs). */
+export type Requirement =
+  | { readonly kind: 'dynamodb'; readonly table: TableId; readonly index?: string; readonly action: string }
+  | { readonly kind: 'lambda'; readonly function: string }
+  | { readonly kind: 'startExecution'; readonly workflow: string };
+
+/** DynamoDB access a Task needs whose parameters are built at run time (cdk/dynamic-task-access.ts). */
+export interface DynamicTableAccess {
+  readonly table: TableId;
+  /** IAM action names without the `dynamodb:` prefix. */
+  readonly actions: readonly string[];
+}
+
+/** Declared access of a Task whose parameters are built at run time, looked up by Task state name. */
+export type DynamicAccessLookup = (stateName: string) => readonly DynamicTableAccess[] | undefined;
 
 /** Item operations of TransactWriteItems / TransactGetItems and the IAM action each needs. */
 const TRANSACT_ACTIONS: Record<string, string> = {
@@ -127,12 +226,6 @@ const TRANSACT_ACTIONS: Record<string, string> = {
 
 const upperFirst = (text: string): string => text.charAt(0).toUpperCase() + text.slice(1);
 
-/**
- * Declared IAM for a Task whose parameters are built at run time (see cdk/dynamic-task-access.ts),
- * looked up by Task state name.
- */
-export type DynamicAccessLookup = (stateName: string) => readonly DynamicTableAccess[] | undefined;
-
 /** IAM requirements of every Task of a workflow; throws when one cannot be scoped statically. */
 export function requiredPermissions(
   machine: AslMachine,
@@ -141,12 +234,12 @@ export function requiredPermissions(
 ): Requirement[] {
   return taskStates(machine).flatMap(({ name, state }) => {
     const where = `${source}: Task "${name}"`;
-    const resource = state.Resource ?? '';
+    const resource = taskResource(state.Resource ?? '');
     const parameters = state.Parameters ?? {};
-    const dynamicKeys = Object.keys(parameters).filter((key) => key.endsWith('.$'));
-    const declared = dynamicAccess(name);
-    if (declared && (resource.startsWith(DYNAMODB_SDK) || resource.startsWith(DYNAMODB_OPTIMIZED))) {
-      if (dynamicKeys.length === 0) {
+    if (resource?.kind === 'dynamodb') {
+      const declared = dynamicAccess(name);
+      if (!declared) return dynamoDbRequirements(resource.action, parameters, where);
+      if (!Object.keys(parameters).some((key) => key.endsWith('.$'))) {
         throw new Error(
           `${where}: declared in cdk/dynamic-task-access.ts but has no run-time parameter; remove it`,
         );
@@ -155,16 +248,12 @@ export function requiredPermissions(
         actions.map((action) => ({ kind: 'dynamodb' as const, table, action })),
       );
     }
-    if (resource.startsWith(DYNAMODB_SDK) || resource.startsWith(DYNAMODB_OPTIMIZED)) {
-      const action = resource.slice(resource.lastIndexOf(':') + 1);
-      return dynamoDbRequirements(action, parameters, where);
-    }
-    if (LAMBDA_INVOKE.test(resource)) {
+    if (resource?.kind === 'lambda') {
       return [
         { kind: 'lambda', function: referenced(parameters, 'FunctionName', functionByVariable, where) },
       ];
     }
-    if (resource === START_EXECUTION) {
+    if (resource?.kind === 'startExecution') {
       return [
         {
           kind: 'startExecution',
@@ -173,7 +262,7 @@ export function requiredPermissions(
       ];
     }
     throw new Error(
-      `${where}: unsupported resource "${resource}" (no IAM mapping; see state-machines/README.md)`,
+      `${where}: unsupported resource "${state.Resource}" (no IAM mapping; see schemas/asl.ts)`,
     );
   });
 }

@@ -1,0 +1,29 @@
+/** docs/flows.md is generated (docs/flows.ts): the committed file must be what the sources render. */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from '@jest/globals';
+import { FLOWS_FILE, renderFlows } from '../../docs/flows.ts';
+import { fromRoot } from '../../schemas/paths.ts';
+import { routes } from '../../schemas/routes.ts';
+import { workflows } from '../../schemas/workflows.ts';
+
+describe(FLOWS_FILE, () => {
+  const rendered = renderFlows();
+
+  it('is up to date (regenerate it with `npm run docs:flows`)', () => {
+    expect(readFileSync(fromRoot(FLOWS_FILE), 'utf8')).toBe(rendered);
+  });
+
+  it('has a row per route and a chapter and a diagram per workflow', () => {
+    for (const route of routes) expect(rendered).toContain(`| \`${route.method} ${route.path}\` |`);
+    for (const workflow of workflows) expect(rendered).toContain(`\n### ${workflow.name}\n`);
+    expect(rendered.match(/```mermaid\n/g)).toHaveLength(workflows.length);
+  });
+
+  it('derives the stream events from the keys and the Pipe filters', () => {
+    // A follow's row is a following# item, which relation-events' filter passes; its mirror is not.
+    expect(rendered).toMatch(
+      /\| `pk = following#\{auth\.userId\}, sk = \{followee\.userId\}` \| relation-events \(INSERT\) \|/,
+    );
+    expect(rendered).toMatch(/\| `pk = followers#\{followee\.userId\}, sk = \{auth\.userId\}` \| – \|/);
+  });
+});
