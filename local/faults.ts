@@ -9,7 +9,8 @@
  *   service  dynamodb | lambda | states | opensearch | secretsmanager
  *   action   the operation or function: TransactWriteItems, check-feed-entries, StartExecution, upsert…
  *   state    only calls made while this Task state runs (its own call, or the calls of its Lambda);
- *            `*` for any Task state: calls from workflows, not from the API's own Lambdas
+ *            `*` for any Task state: calls from workflows, not from the API's own Lambdas;
+ *            `<workflow>/<state>` for that state of one workflow only (state names repeat across files)
  *   error    one of FAULTS[service] below
  *   @5%      every matching call fails with this probability; *3 the next 3 matching calls fail;
  *            neither: every matching call fails
@@ -75,7 +76,7 @@ export interface FaultRule {
   readonly service: FaultService;
   /** The operation (DynamoDB, Step Functions, search) or function (Lambda); any when undefined. */
   readonly action?: string;
-  /** Only calls made while this Task state runs (`*`: any); any call when undefined. */
+  /** Only calls made while this Task state (`*`: any; `<workflow>/<state>`: of that workflow) runs; any call when undefined. */
   readonly state?: string;
   readonly error: string;
   /** Probability of failing a matching call, 0 to 1; every call when neither rate nor times is set. */
@@ -221,7 +222,15 @@ export class FaultInjector {
       const { rule } = entry;
       if (entry.remaining <= 0 || rule.service !== call.service) continue;
       if (rule.action !== undefined && rule.action !== call.action) continue;
-      if (rule.state !== undefined && !(scope && (rule.state === '*' || rule.state === scope.state)))
+      if (
+        rule.state !== undefined &&
+        !(
+          scope &&
+          (rule.state === '*' ||
+            rule.state === scope.state ||
+            rule.state === `${scope.workflow}/${scope.state}`)
+        )
+      )
         continue;
       if (rule.error === 'TransactionConflict' && !DYNAMODB_WRITES.has(call.action)) continue;
       if (rule.rate !== undefined && this.draw(1_000_000) >= rule.rate * 1_000_000) continue;
