@@ -20,13 +20,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
-import { DeleteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from '@jest/globals';
 import {
   articleKey,
   commentKey,
   emailKey,
   partitionOf,
+  slugKey,
   userKey,
   usernameKey,
 } from '../../lambdas/shared/keys.ts';
@@ -38,7 +39,7 @@ import { allStates, clauseKey, type SyncExecutionResult } from '../../local/work
 import { verifyData } from '../../ops/verify-data.ts';
 import { fromRoot } from '../../schemas/paths.ts';
 import { workflowFile, workflows } from '../../schemas/workflows.ts';
-import { seedArticle, userIdOf } from '../support/articles.ts';
+import { articleRecord, seedArticle, userIdOf } from '../support/articles.ts';
 import { eventTables, recordStarts } from '../support/events.ts';
 import { type ApiResponse, registerUser, uniqueName, useTestRuntime } from '../support/runtime.ts';
 import type { Json } from '../support/workflows.ts';
@@ -625,21 +626,28 @@ describe('Retry and Catch clauses', () => {
         ],
         run: async () => {
           const tables = eventTables(runtime());
+          // Written and deleted straight in the tables: the stream workflows are the subject here,
+          // and this way search refuses before any other article is deleted in the phase.
+          const article = articleRecord(randomUUID(), { commentSeq: 201 });
           try {
-            const author = await registerUser(api, 'pc');
-            const authorId = await userIdOf(db(), runtime(), author.username);
-            const article = await seedArticle(db(), runtime(), authorId, { commentSeq: 201 });
+            await seedArticle(db(), runtime(), article.authorId, article);
             const comments: CommentRecord[] = Array.from({ length: 201 }, (_, index) => ({
               ...commentKey(article.id, index + 1),
               id: index + 1,
               articleId: article.id,
               body: 'one of many',
-              authorId,
+              authorId: article.authorId,
               createdAt: article.createdAt,
               updatedAt: article.createdAt,
             }));
             await tables.putRelations(comments as unknown as Record<string, unknown>[]);
-            expect((await api.delete(`/api/articles/${article.slug}`, author.token)).status).toBe(204);
+            await db().send(
+              new TransactWriteCommand({
+                TransactItems: [articleKey(article.id), slugKey(article.slug)].map((pk) => ({
+                  Delete: { TableName: runtime().tableNames.Articles, Key: { pk } },
+                })),
+              }),
+            );
             await eventually(async () => expect(handledCount(removalCaught)).toBeGreaterThan(removalsBefore));
             searchOutage.resolve();
             await eventually(async () =>
