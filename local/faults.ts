@@ -51,6 +51,14 @@ export const FAULTS = {
     TooManyRequestsException: { status: 429, message: 'Rate Exceeded.' },
     /** The function ran out of time: it ran (its writes may have happened), then Lambda reports it failed. */
     timeout: { status: 200, message: 'Task timed out after 3.00 seconds' },
+    /**
+     * Step Functions' Lambda client stopped waiting for the Invoke answer: an SDK client error (no
+     * status), and the function may have run all the same.
+     */
+    ClientExecutionTimeoutException: {
+      status: 0,
+      message: 'Client execution did not complete before the specified timeout configuration.',
+    },
   },
   states: {
     ThrottlingException: { status: 400, message: 'Rate exceeded' },
@@ -308,6 +316,12 @@ export function injectDynamoDbFaults(client: DynamoDBClient, faults: FaultInject
   );
 }
 
+/** Lambda faults that come after the function ran: its writes may have happened. */
+export const LAMBDA_FAULTS_AFTER_RUN: ReadonlySet<string> = new Set([
+  'timeout',
+  'ClientExecutionTimeoutException',
+]);
+
 /** What a failed Lambda invocation raises: the error name Step Functions reports, and its cause. */
 export class LambdaInvocationError extends Error {}
 
@@ -321,9 +335,11 @@ export function lambdaInvocationError(fault: Fault, functionName: string): Lambd
         new LambdaInvocationError(
           `The cause could not be determined because Lambda did not return an error type. Returned payload: ${JSON.stringify({ errorMessage: `${new Date().toISOString()} ${requestId} ${fault.message}` })}`,
         )
-      : new LambdaInvocationError(
-          `${fault.message} (Service: AWSLambda; Status Code: ${fault.status}; Error Code: ${fault.error}; Request ID: ${requestId}; Proxy: null)`,
-        );
+      : fault.status === 0
+        ? new LambdaInvocationError(fault.message)
+        : new LambdaInvocationError(
+            `${fault.message} (Service: AWSLambda; Status Code: ${fault.status}; Error Code: ${fault.error}; Request ID: ${requestId}; Proxy: null)`,
+          );
   error.name = fault.error === 'timeout' ? 'Lambda.Unknown' : `Lambda.${fault.error}`;
   Object.assign(error, { functionName });
   return error;

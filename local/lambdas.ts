@@ -7,7 +7,7 @@ import { pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
 import { functions } from '../schemas/functions.ts';
 import { fromRoot } from '../schemas/paths.ts';
-import { type FaultInjector, lambdaInvocationError } from './faults.ts';
+import { type FaultInjector, LAMBDA_FAULTS_AFTER_RUN, lambdaInvocationError } from './faults.ts';
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
 
@@ -62,16 +62,17 @@ export class LocalLambdas {
 
   /**
    * Invokes a function as Lambda's Invoke API does. A fault throws LambdaInvocationError: a service
-   * error or throttle before the handler runs, a timeout after it ran.
+   * error or throttle before the handler runs, a timeout (the function's or the caller's) after it ran.
    */
   async invoke(name: string, event: unknown): Promise<unknown> {
     const handler = this.handlers.get(name);
     if (!handler) throw new Error(`No local function "${name}"`);
     const fault = this.faults?.pick({ service: 'lambda', action: name });
-    if (fault && fault.error !== 'timeout') throw lambdaInvocationError(fault, name);
+    if (fault && !LAMBDA_FAULTS_AFTER_RUN.has(fault.error)) throw lambdaInvocationError(fault, name);
     const result = handler(event, lambdaContext(name));
     if (!fault) return result;
-    // A function that timed out answers nothing, whatever it would have returned or thrown.
+    // A function that timed out, or whose caller stopped waiting, answers nothing, whatever it would
+    // have returned or thrown.
     await result.catch(() => undefined);
     throw lambdaInvocationError(fault, name);
   }

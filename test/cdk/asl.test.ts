@@ -33,7 +33,16 @@ function throttlingErrors(state: AslState): string[] {
       'InternalServerErrorException',
     ].map((error) => `DynamoDb.${error}`);
   }
-  if (resource?.kind === 'lambda') return ['Lambda.TooManyRequestsException'];
+  // Lambda's transient errors as AWS lists them (docs.aws.amazon.com/step-functions/latest/dg/bp-lambda-serviceexception.html).
+  if (resource?.kind === 'lambda') {
+    return [
+      'Lambda.ClientExecutionTimeoutException',
+      'Lambda.ServiceException',
+      'Lambda.AWSLambdaException',
+      'Lambda.SdkClientException',
+      'Lambda.TooManyRequestsException',
+    ];
+  }
   if (resource?.kind === 'startExecution') return ['StepFunctions.SdkClientException'];
   return [];
 }

@@ -5,23 +5,26 @@
  * client or the data shows afterwards, not only that the clause ran. The last test compares the
  * clauses that handled an error (the runner records them) with every clause of every file.
  *
- * One runtime, three phases, the scenarios of a phase concurrently (retry intervals are real):
- * 1. No faults that change an outcome: setup, the conditions that make Catch clauses run (a taken
- *    username, an article deleted while a comment is added, …), and one injected service fault
- *    (throttle, 500, Lambda throttle, search 429, …) for every service-error Retry clause, derived
- *    from the clause's own ErrorEquals; retries absorb them, so requests succeed and events converge.
- * 2. Transaction conflicts (one, absorbed; then the retries exhausted, a 503) and a search outage
- *    while an article is deleted (its clean-up still runs).
- * 3. Failed stream records: a batch redelivered while Lambda times out, search refuses and Step
- *    Functions refuses StartExecution: the execution fails naming exactly those records, and a
- *    redrive applies them. Then verify-data finds nothing.
- * Faults are scoped to `<workflow>/<state>`, and each outcome-changing fault to one sequential chain
- * of requests, so concurrent scenarios never take each other's faults.
+ * One runtime, two phases, the scenarios of a phase concurrently (retry intervals are real):
+ * 1. Nothing that changes an outcome: setup; the conditions that make Catch clauses run (a taken
+ *    username, an article deleted while a comment is being added, …); and for every Retry clause one
+ *    fault of an error it names (a DynamoDB throttle or 500, a Lambda throttle, a search 429, a
+ *    transaction conflict, …), derived from the clause itself, which its retry absorbs: requests
+ *    succeed and events converge. Also search refusing the removal of a deleted article past its
+ *    retries: its clean-up still runs, and the failed delivery names it.
+ * 2. Conflicts on every attempt of a transaction (a 503 the client may retry, nothing changed),
+ *    while the stream records of phase 1 are delivered again as a redrive would: one whose planning
+ *    times out, one that search refuses past its retries, one whose fan-out starts Step Functions
+ *    refuses past theirs (31 s of retries: the phase's floor). Each execution fails naming exactly
+ *    those records; delivered again, they apply, and verify-data finds nothing.
+ * Faults are scoped to `<workflow>/<state>`, and each fault that changes an outcome to requests that
+ * nothing else runs alongside, so concurrent scenarios never take each other's faults.
  */
 import { randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { DeleteCommand, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from '@jest/globals';
+import { allStates, loadWorkflow } from '../../cdk/asl.ts';
 import {
   articleKey,
   commentKey,
@@ -35,16 +38,15 @@ import type { CommentRecord } from '../../lambdas/shared/records.ts';
 import { articleSearch } from '../../lambdas/shared/search/configured.ts';
 import { parseFaultSpec } from '../../local/faults.ts';
 import type { PipeStreamRecord } from '../../local/stream-poller.ts';
-import { allStates, clauseKey, type SyncExecutionResult } from '../../local/workflows.ts';
+import { clauseKey, type SyncExecutionResult } from '../../local/workflows.ts';
 import { verifyData } from '../../ops/verify-data.ts';
 import { fromRoot } from '../../schemas/paths.ts';
-import { workflowFile, workflows } from '../../schemas/workflows.ts';
+import { workflows } from '../../schemas/workflows.ts';
 import { articleRecord, seedArticle, userIdOf } from '../support/articles.ts';
 import { eventTables, recordStarts } from '../support/events.ts';
 import { type ApiResponse, registerUser, uniqueName, useTestRuntime } from '../support/runtime.ts';
 import type { Json } from '../support/workflows.ts';
 
-type Definition = Parameters<typeof allStates>[0];
 interface RetryClause {
   readonly ErrorEquals: readonly string[];
 }
@@ -60,15 +62,12 @@ const aslFiles = (readdirSync(fromRoot(ASL_DIRECTORY), { recursive: true }) as s
   .map((file) => `${ASL_DIRECTORY}/${file}`)
   .sort();
 
-const definitions = workflows.map((workflow) => ({
-  workflow: workflow.name,
-  file: workflowFile(workflow),
-  definition: JSON.parse(readFileSync(fromRoot(workflowFile(workflow)), 'utf8')) as Definition,
-}));
+/** The files as CDK deploys them (cdk/asl.ts), one per workflow of schemas/workflows.ts. */
+const loaded = workflows.map(loadWorkflow);
 
 /** Every state with its workflow, nested states included. */
-const everyState = definitions.flatMap(({ workflow, definition }) =>
-  [...allStates(definition)].map(([state, body]) => ({ workflow, state, body })),
+const everyState = loaded.flatMap(({ definition, asl }) =>
+  allStates(asl).map(({ name, state }) => ({ workflow: definition.name, state: name, body: state })),
 );
 
 const everyClause = everyState.flatMap(({ workflow, state, body }) =>
@@ -89,6 +88,7 @@ const FAULTS_OF_ERROR: Readonly<Record<string, readonly (readonly [string, strin
   'DynamoDb.InternalServerErrorException': [['dynamodb', 'InternalServerError']],
   'DynamoDb.TransactionConflictException': [['dynamodb', 'TransactionConflict']],
   TransactionConflict: [['dynamodb', 'TransactionConflict']],
+  'Lambda.ClientExecutionTimeoutException': [['lambda', 'ClientExecutionTimeoutException']],
   'Lambda.ServiceException': [['lambda', 'ServiceException']],
   'Lambda.TooManyRequestsException': [['lambda', 'TooManyRequestsException']],
   'StepFunctions.AWSStepFunctionsException': [['states', 'ThrottlingException']],
@@ -287,8 +287,8 @@ function outlastedConflicts(
   };
 }
 
-/** Users and articles the conflict chains of phase 2 start from (made in phase 1, without conflicts). */
-interface ChainFixtures {
+/** Users and articles the conflicts of phase 2 meet (made in phase 1). */
+interface ConflictFixtures {
   readonly author: User;
   readonly readers: readonly [User, User];
   readonly updatedUser: User;
@@ -300,13 +300,13 @@ interface ChainFixtures {
   readonly unfollowee: User;
   readonly commented: string;
 }
-let chain: ChainFixtures | undefined;
-const fixtures = (): ChainFixtures => {
-  if (!chain) throw new Error('phase 1 did not prepare the conflict chains');
-  return chain;
+let prepared: ConflictFixtures | undefined;
+const fixtures = (): ConflictFixtures => {
+  if (!prepared) throw new Error('phase 1 did not prepare the conflicts of phase 2');
+  return prepared;
 };
 
-/** The article-events batches and fan-out jobs the runtime started, for phase 3. */
+/** The article-events batches and fan-out jobs the runtime started, for phase 2. */
 let starts: ReturnType<typeof recordStarts> | undefined;
 
 const phaseSeconds: string[] = [];
@@ -321,7 +321,7 @@ const timed = async (phase: () => Promise<void>): Promise<void> => {
 
 describe('Retry and Catch clauses', () => {
   it('are read from every ASL file', () => {
-    expect(definitions.map(({ file }) => file).sort()).toEqual(aslFiles);
+    expect(loaded.map(({ file }) => file).sort()).toEqual(aslFiles);
     expect(everyClause.length).toBeGreaterThan(0);
     starts = recordStarts(runtime());
   });
@@ -368,6 +368,17 @@ describe('Retry and Catch clauses', () => {
             status: 200,
             bio: 'still here',
           });
+        },
+      },
+      {
+        // Retried since AWS recommends it (docs.aws.amazon.com/step-functions/latest/dg/bp-lambda-serviceexception.html):
+        // before, Step Functions' Lambda client giving up on an Invoke made the request a 500.
+        name: "create-article: the Lambda client's timeout is retried (presenting again is harmless)",
+        faults: ['lambda#create-article/Present the new article:ClientExecutionTimeoutException*1'],
+        clauses: [clause('create-article', 'Present the new article', 'Retry', 0)],
+        run: async () => {
+          const article = await newArticle(await registerUser(api, 'cet'));
+          expect((await api.get(`/api/articles/${article.slug}`)).status).toBe(200);
         },
       },
       {
@@ -692,7 +703,7 @@ describe('Retry and Catch clauses', () => {
         },
       },
       {
-        name: 'prepare the conflict chains of phase 2',
+        name: 'prepare the conflicts of phase 2',
         run: async () => {
           const [author, first, second, updatedUser, followee, unfollowee] = await Promise.all(
             ['ca', 'cr', 'cr', 'cu', 'cf', 'cuf'].map((prefix) => registerUser(api, prefix)),
@@ -711,7 +722,7 @@ describe('Retry and Catch clauses', () => {
               (await api.post(`/api/profiles/${unfollowee.username}/follow`, undefined, reader.token)).status,
             ).toBe(200);
           }
-          chain = {
+          prepared = {
             author,
             readers: [first, second],
             updatedUser,
