@@ -98,6 +98,17 @@ describe('FaultInjector', () => {
     ]);
   });
 
+  it('scopes a rule to a Task state of one workflow with <workflow>/<state>', async () => {
+    const faults = new FaultInjector(parseFaultSpec('lambda#update-user/Issue token:ServiceException'));
+    const lambdaCall = { service: 'lambda', action: 'issue-token' } as const;
+    await taskScope.run({ workflow: 'register-user', state: 'Issue token' }, async () => {
+      expect(faults.pick(lambdaCall)).toBeUndefined();
+    });
+    await taskScope.run({ workflow: 'update-user', state: 'Issue token' }, async () => {
+      expect(faults.pick(lambdaCall)?.error).toBe('ServiceException');
+    });
+  });
+
   it('never refuses a read for a transaction conflict', () => {
     const faults = new FaultInjector(parseFaultSpec('dynamodb:TransactionConflict'));
     expect(faults.pick(call)).toBeUndefined();
@@ -180,6 +191,13 @@ describe('lambdaInvocationError', () => {
     expect(lambdaInvocationError(fault('ServiceException'), 'issue-token').name).toBe(
       'Lambda.ServiceException',
     );
+  });
+
+  it("reports its client's timeout as the SDK client error it is, without a status", () => {
+    expect(lambdaInvocationError(fault('ClientExecutionTimeoutException'), 'issue-token')).toMatchObject({
+      name: 'Lambda.ClientExecutionTimeoutException',
+      message: 'Client execution did not complete before the specified timeout configuration.',
+    });
   });
 
   it('reports a timeout as Lambda.Unknown', () => {
