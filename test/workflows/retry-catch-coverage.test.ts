@@ -211,9 +211,9 @@ function deferred(): { promise: Promise<void>; resolve: () => void } {
   return { promise, resolve };
 }
 
-/** Polls until `check` passes (stream events are asynchronous here), for up to 20 s. */
+/** Polls until `check` passes (stream events are asynchronous here), for up to 30 s. */
 async function eventually(check: () => Promise<void>): Promise<void> {
-  const deadline = Date.now() + 20_000;
+  const deadline = Date.now() + 30_000;
   for (;;) {
     try {
       return await check();
