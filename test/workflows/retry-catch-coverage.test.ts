@@ -24,7 +24,6 @@ import { randomUUID } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { DeleteCommand, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from '@jest/globals';
-import { allStates, loadWorkflow } from '../../cdk/asl.ts';
 import {
   articleKey,
   commentKey,
@@ -41,6 +40,7 @@ import { parseFaultSpec } from '../../local/faults.ts';
 import type { PipeStreamRecord } from '../../local/stream-poller.ts';
 import { clauseKey, type SyncExecutionResult } from '../../local/workflows.ts';
 import { verifyData } from '../../ops/verify-data.ts';
+import { allStates, loadWorkflow } from '../../schemas/asl.ts';
 import { fromRoot } from '../../schemas/paths.ts';
 import { workflows } from '../../schemas/workflows.ts';
 import { articleRecord, seedArticle, userIdOf } from '../support/articles.ts';
@@ -64,8 +64,8 @@ const aslFiles = (readdirSync(fromRoot(ASL_DIRECTORY), { recursive: true }) as s
   .map((file) => `${ASL_DIRECTORY}/${file}`)
   .sort();
 
-/** The files as CDK deploys them (cdk/asl.ts), one per workflow of schemas/workflows.ts. */
-const loaded = workflows.map(loadWorkflow);
+/** The files as CDK deploys them (schemas/asl.ts), one per workflow of schemas/workflows.ts. */
+const loaded = workflows.map((workflow) => loadWorkflow(workflow));
 
 /** Every state with its workflow, nested states included. */
 const everyState = loaded.flatMap(({ definition, asl }) =>
