@@ -15,36 +15,20 @@ import {
   taskStates,
 } from '../../schemas/asl.ts';
 import { fromRoot } from '../../schemas/paths.ts';
+import { type RetryPolicyName, retryPolicies, retryPolicyOf } from '../../schemas/retry-policies.ts';
 import { workflowFile, workflows } from '../../schemas/workflows.ts';
 
 const loaded = workflows.map((definition) => loadWorkflow(definition));
 const cases = loaded.map((workflow) => [workflow.file, workflow] as const);
 
-/**
- * Errors a Retry must cover per integration: throttling and transient service failures (a DynamoDB
- * outage reaches a task as InternalServerError, locally too: local/workflows.ts dynamoDbTaskError).
- */
-function throttlingErrors(state: AslState): string[] {
+/** The Retry policy each kind of Task must carry (transient failures of its integration). */
+function requiredPolicy(state: AslState, type: 'EXPRESS' | 'STANDARD'): RetryPolicyName | undefined {
   const resource = taskResource(state.Resource ?? '');
-  if (resource?.kind === 'dynamodb') {
-    return [
-      'ThrottlingException',
-      'ProvisionedThroughputExceededException',
-      'InternalServerErrorException',
-    ].map((error) => `DynamoDb.${error}`);
-  }
-  // Lambda's transient errors as AWS lists them (docs.aws.amazon.com/step-functions/latest/dg/bp-lambda-serviceexception.html).
-  if (resource?.kind === 'lambda') {
-    return [
-      'Lambda.ClientExecutionTimeoutException',
-      'Lambda.ServiceException',
-      'Lambda.AWSLambdaException',
-      'Lambda.SdkClientException',
-      'Lambda.TooManyRequestsException',
-    ];
-  }
-  if (resource?.kind === 'startExecution') return ['StepFunctions.SdkClientException'];
-  return [];
+  if (resource?.kind === 'dynamodb')
+    return type === 'EXPRESS' ? 'dynamoDbWhileAnswering' : 'dynamoDbInBackground';
+  if (resource?.kind === 'lambda') return 'lambdaService';
+  if (resource?.kind === 'startExecution') return 'startExecution';
+  return undefined;
 }
 
 /** API Gateway ends a StartSyncExecution integration at 29 s. */
@@ -64,11 +48,6 @@ const longestWait = ({ IntervalSeconds = 1, MaxAttempts = 3, BackoffRate = 2, Ma
   Array.from({ length: MaxAttempts }, (_, attempt) =>
     Math.min(IntervalSeconds * BackoffRate ** attempt, MaxDelaySeconds ?? Number.POSITIVE_INFINITY),
   ).reduce((sum, wait) => sum + wait, 0);
-
-const retried = (state: AslState): Set<string> =>
-  new Set(
-    (state.Retry ?? []).flatMap((retrier) => (retrier as { ErrorEquals?: string[] }).ErrorEquals ?? []),
-  );
 
 describe('state-machines/ and schemas/workflows.ts list the same workflows', () => {
   test('every ASL file is registered, with the type its directory says', () => {
@@ -96,15 +75,37 @@ describe.each(cases)('%s', (_file, workflow) => {
     expect(() => assertSupported(workflow.asl, workflow.file)).not.toThrow();
   });
 
-  test('every Task retries throttling and transient service errors', () => {
+  test('every Task retries the transient failures of its integration with the named policy', () => {
     for (const { name, state } of taskStates(workflow.asl)) {
-      const errors = retried(state);
-      const missing = throttlingErrors(state).filter(
-        (error) => !errors.has(error) && !errors.has('States.ALL'),
-      );
-      expect({ name, missing }).toEqual({ name, missing: [] });
+      const policies = (state.Retry ?? []).map(retryPolicyOf);
+      expect({ name, policies }).toEqual({
+        name,
+        policies: expect.arrayContaining([requiredPolicy(state, workflow.definition.type)]),
+      });
     }
   });
+
+  test('every Retry is exactly one of the named policies (schemas/retry-policies.ts)', () => {
+    for (const { name, state } of allStates(workflow.asl)) {
+      for (const retrier of state.Retry ?? []) {
+        expect({ name, retrier, policy: retryPolicyOf(retrier) }).toEqual({
+          name,
+          retrier,
+          policy: expect.any(String),
+        });
+      }
+    }
+  });
+
+  if (workflow.definition.type === 'EXPRESS') {
+    test('retries end well inside the 29 s API Gateway waits', () => {
+      for (const { state } of allStates(workflow.asl)) {
+        for (const retrier of (state.Retry ?? []) as Retrier[]) {
+          expect(longestWait(retrier)).toBeLessThanOrEqual(API_GATEWAY_TIMEOUT_SECONDS / 4);
+        }
+      }
+    });
+  }
 
   test('state names read as sentences in the console', () => {
     const names = allStates(workflow.asl).map((visited) => visited.name);
@@ -141,6 +142,15 @@ describe.each(cases)('%s', (_file, workflow) => {
       expect(longestWait(retrier)).toBeLessThanOrEqual(API_GATEWAY_TIMEOUT_SECONDS / 4);
     }
   });
+});
+
+test('every named Retry policy is used by some workflow', () => {
+  const used = new Set(
+    loaded.flatMap(({ asl }) =>
+      allStates(asl).flatMap(({ state }) => (state.Retry ?? []).map(retryPolicyOf)),
+    ),
+  );
+  expect([...used].sort()).toEqual(Object.keys(retryPolicies).sort());
 });
 
 describe('the supported subset (assertSupported)', () => {
