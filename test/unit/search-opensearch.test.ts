@@ -314,7 +314,7 @@ describe('OpenSearchArticleSearch', () => {
       yield [document];
     }
     expect(await new OpenSearchArticleSearch(client, 'articles', 0).rebuild(batches())).toBe(1);
-    const target = (calls.find(([method]) => method === 'indices.create')?.[1] as { index?: string }).index;
+    const target = (calls[2]?.[1] as { index?: string } | undefined)?.index;
     expect(target).toMatch(/^articles-\d+$/);
     const old = 'articles-initial';
     const bulkOf = (id: string, version: number, source: object) => [
