@@ -116,7 +116,7 @@ const UNREACHABLE = new Set(['ConnectionError', 'TimeoutError', 'NoLivingConnect
  * A refusal for now (throttled, overloaded, unreachable, a retired index) becomes
  * SearchUnavailableError, a refused document SearchDocumentRejectedError.
  */
-function classifiedWrite(error: unknown, documentId: string): unknown {
+function classified(error: unknown, documentId: string): unknown {
   const status = statusOf(error);
   const name = error instanceof Error ? error.name : undefined;
   const type = errorType(error);
@@ -176,7 +176,7 @@ export class OpenSearchArticleSearch implements ArticleSearch {
       });
     } catch (error) {
       // 409: a newer version is indexed already
-      if (statusOf(error) !== 409) throw classifiedWrite(error, document.id);
+      if (statusOf(error) !== 409) throw classified(error, document.id);
     }
   }
 
@@ -192,7 +192,7 @@ export class OpenSearchArticleSearch implements ArticleSearch {
         refresh: 'wait_for',
       });
     } catch (error) {
-      throw classifiedWrite(error, articleId);
+      throw classified(error, articleId);
     }
   }
 
