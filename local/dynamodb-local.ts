@@ -49,18 +49,18 @@ function emulatorDir(): string {
 }
 
 /** Fails with one line that says what to install when java is missing or older than 17. */
-export function checkJava(): void {
+export function checkJava(product = 'DynamoDB Local'): void {
   const result = spawnSync('java', ['-version'], { encoding: 'utf8' });
   if (result.error || result.status !== 0) {
     throw new JavaMissingError(
-      `DynamoDB Local needs Java ${MIN_JAVA_MAJOR}+ on PATH and none was found: install a JDK/JRE ${MIN_JAVA_MAJOR} or newer (e.g. apt-get install openjdk-17-jre-headless).`,
+      `${product} needs Java ${MIN_JAVA_MAJOR}+ on PATH and none was found: install a JDK/JRE ${MIN_JAVA_MAJOR} or newer (e.g. apt-get install openjdk-17-jre-headless).`,
     );
   }
   const match = /version "(\d+)(?:\.(\d+))?/.exec(`${result.stderr}${result.stdout}`);
   const major = match ? Number(match[1] === '1' ? match[2] : match[1]) : 0;
   if (major < MIN_JAVA_MAJOR) {
     throw new JavaMissingError(
-      `DynamoDB Local needs Java ${MIN_JAVA_MAJOR}+ but found Java ${major || 'of unknown version'}: install a JDK/JRE ${MIN_JAVA_MAJOR} or newer.`,
+      `${product} needs Java ${MIN_JAVA_MAJOR}+ but found Java ${major || 'of unknown version'}: install a JDK/JRE ${MIN_JAVA_MAJOR} or newer.`,
     );
   }
 }

@@ -1,38 +1,65 @@
 /**
- * The ArticleSearch contract, run against every adapter: the embedded engine always, and a real
- * OpenSearch when OPENSEARCH_URL is set (each test then works in its own throw-away alias).
+ * The ArticleSearch contract, run against every adapter: the embedded engine, and the OpenSearch
+ * adapter on a real OpenSearch 2.19.6 (test/support/opensearch.ts: OPENSEARCH_URL, or a node started
+ * for this file; each test works in its own throw-away alias). Where no engine can be had the
+ * OpenSearch half is reported as skipped with the reason, and under CI as a failure.
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { Client } from '@opensearch-project/opensearch';
-import type { ArticleSearch, SearchDocument } from '../../lambdas/shared/search/article-search.ts';
+import {
+  type ArticleSearch,
+  MAX_RESULT_WINDOW,
+  type SearchDocument,
+  SearchDocumentRejectedError,
+} from '../../lambdas/shared/search/article-search.ts';
 import { EmbeddedArticleSearch } from '../../lambdas/shared/search/embedded.ts';
 import { OpenSearchArticleSearch } from '../../lambdas/shared/search/opensearch.ts';
+import { realEngineRequired, testOpenSearch } from '../support/opensearch.ts';
 
 interface Adapter {
   readonly name: string;
   create(): ArticleSearch;
+  /** Another handle on the same index, as another Lambda or process has (embedded: the same one). */
+  sameIndex(search: ArticleSearch): ArticleSearch;
 }
 
-const adapters: Adapter[] = [{ name: 'embedded', create: () => new EmbeddedArticleSearch() }];
+const adapters: Adapter[] = [
+  { name: 'embedded', create: () => new EmbeddedArticleSearch(), sameIndex: (search) => search },
+];
 
-const openSearchUrl = process.env.OPENSEARCH_URL;
-const client = openSearchUrl ? new Client({ node: openSearchUrl }) : undefined;
-const aliases: string[] = [];
+const engine = await testOpenSearch();
+const client = 'url' in engine ? new Client({ node: engine.url }) : undefined;
+const aliases = new Map<ArticleSearch, string>();
 if (client) {
   adapters.push({
-    name: `OpenSearch ${openSearchUrl}`,
+    name: 'OpenSearch 2.19.6',
     create: () => {
       const alias = `contract-${randomUUID()}`;
-      aliases.push(alias);
-      return new OpenSearchArticleSearch(client, alias, 0);
+      const search = new OpenSearchArticleSearch(client, alias, 0);
+      aliases.set(search, alias);
+      return search;
     },
+    sameIndex: (search) => new OpenSearchArticleSearch(client, aliases.get(search) ?? '', 0),
   });
 }
 afterAll(async () => {
-  for (const alias of aliases) await client?.indices.delete({ index: `${alias}-*` });
+  for (const alias of new Set(aliases.values())) await client?.indices.delete({ index: `${alias}-*` });
   await client?.close();
+  if ('stop' in engine) await engine.stop();
 });
+
+if ('unavailable' in engine) {
+  describe('ArticleSearch (OpenSearch 2.19.6)', () => {
+    if (realEngineRequired()) {
+      it('runs on the real engine (CI requires it)', () => {
+        throw new Error(`OpenSearch could not be started: ${engine.unavailable}`);
+      });
+    } else {
+      it.skip(`not run: ${engine.unavailable}`, () => undefined);
+    }
+  });
+}
 
 const at = (minute: number, ms = 0) =>
   `2026-01-02T03:${String(minute).padStart(2, '0')}:00.${String(ms).padStart(3, '0')}Z`;
@@ -47,7 +74,7 @@ async function* batches(...pages: SearchDocument[][]) {
   yield* pages;
 }
 
-describe.each(adapters)('ArticleSearch ($name)', ({ create }) => {
+describe.each(adapters)('ArticleSearch ($name)', ({ create, sameIndex }) => {
   it('lists nothing, and no tags, before anything is indexed', async () => {
     const search = create();
     expect(await search.list({ limit: 20, offset: 0 })).toEqual({ ids: [], total: 0 });
@@ -127,7 +154,9 @@ describe.each(adapters)('ArticleSearch ($name)', ({ create }) => {
 
   it('reads back every live document, and none that was removed', async () => {
     const search = create();
-    for (let minute = 0; minute < 30; minute++) await search.upsert(doc(`d${minute}`, minute, ['t']));
+    await search.rebuild(
+      batches(Array.from({ length: 30 }, (_, minute) => doc(`d${minute}`, minute, ['t']))),
+    );
     await search.remove('d7');
     const ids: string[] = [];
     for await (const batch of search.documents()) ids.push(...batch.map((document) => document.id));
@@ -150,4 +179,166 @@ describe.each(adapters)('ArticleSearch ($name)', ({ create }) => {
     expect(await search.rebuild(batches())).toBe(0);
     expect(await search.list({ limit: 20, offset: 0 })).toEqual({ ids: [], total: 0 });
   });
+
+  it('keeps the newest version whatever the order and however often events arrive', async () => {
+    const search = create();
+    for (const [updated, tag] of [
+      [3, 'third'],
+      [1, 'first'],
+      [3, 'third'],
+      [2, 'second'],
+      [1, 'first'],
+    ] as const) {
+      await search.upsert(doc('a', 1, [tag], updated));
+    }
+    expect(await search.tags()).toEqual(['third']);
+    const [documents] = await collect(search.documents());
+    expect(documents).toEqual([doc('a', 1, ['third'], 3)]);
+  });
+
+  it('never indexes an article whose removal was processed before its creation', async () => {
+    const search = create();
+    await search.remove('a');
+    await search.upsert(doc('a', 1, ['t']));
+    await search.upsert(doc('a', 1, ['t'], 9));
+    expect(await search.list({ limit: 20, offset: 0 })).toEqual({ ids: [], total: 0 });
+    expect(await search.tags()).toEqual([]);
+  });
+
+  it('lists every tag, beyond the terms aggregation default of 10 buckets', async () => {
+    const search = create();
+    // tag-00 on 1 article, tag-01 on 2, ... tag-24 on 25: all 25, most used first.
+    const tags = Array.from({ length: 25 }, (_, i) => `tag-${String(i).padStart(2, '0')}`);
+    await search.rebuild(
+      batches(
+        Array.from({ length: 25 }, (_, article) =>
+          doc(
+            `a${article}`,
+            article,
+            tags.filter((_, tag) => tag >= article),
+          ),
+        ),
+      ),
+    );
+    expect(await search.tags()).toEqual([...tags].reverse());
+  });
+
+  it('keeps tags exactly as written: case, accents, scripts and emoji; ties in code point order', async () => {
+    const search = create();
+    // Each tag once, so their order is the tie-break alone: by code point (UTF-8 byte order), in
+    // which an astral character (🐉, a surrogate pair in UTF-16) sorts after U+FF21.
+    const tags = [
+      'dragons',
+      'Dragons',
+      'DRAGONS',
+      'é',
+      'e\u0301',
+      'straße',
+      'STRASSE',
+      '日本語',
+      '🐉',
+      'Ａ',
+      'ǅ',
+    ];
+    await search.rebuild(batches(tags.map((tag, i) => doc(`a${i}`, i, [tag]))));
+    expect(await search.tags()).toEqual([
+      'DRAGONS',
+      'Dragons',
+      'STRASSE',
+      'dragons',
+      'e\u0301',
+      'straße',
+      'é',
+      'ǅ',
+      '日本語',
+      'Ａ',
+      '🐉',
+    ]);
+    expect(await search.list({ tag: 'Dragons', limit: 20, offset: 0 })).toEqual({ ids: ['a1'], total: 1 });
+    expect(await search.list({ tag: '🐉', limit: 20, offset: 0 })).toEqual({ ids: ['a8'], total: 1 });
+    expect(await search.list({ tag: 'é', limit: 20, offset: 0 })).toEqual({ ids: ['a3'], total: 1 });
+    expect(await search.list({ tag: 'strasse', limit: 20, offset: 0 })).toEqual({ ids: [], total: 0 });
+  });
+
+  it('breaks ties of createdAt by id across many articles in the same millisecond', async () => {
+    const search = create();
+    const ids = Array.from({ length: 30 }, () => randomUUID());
+    await search.rebuild(batches(ids.map((id) => doc(id, 7))));
+    const pages = [];
+    for (let offset = 0; offset < 30; offset += 7)
+      pages.push(...(await search.list({ limit: 7, offset })).ids);
+    expect(pages).toEqual([...ids].sort().reverse());
+  });
+
+  it(`pages up to the result window (${MAX_RESULT_WINDOW} hits) and answers empty pages past it`, async () => {
+    const search = create();
+    const count = MAX_RESULT_WINDOW + 5;
+    const id = (n: number) => `a${String(n).padStart(5, '0')}`;
+    const documents = Array.from({ length: count }, (_, n) => ({
+      ...doc(id(n), 0),
+      createdAt: at(0, n % 1000),
+    }));
+    const pages = Array.from({ length: Math.ceil(count / 1000) }, (_, page) =>
+      documents.slice(page * 1000, (page + 1) * 1000),
+    );
+    expect(await search.rebuild(batches(...pages))).toBe(count);
+    const newestFirst = [...documents]
+      .sort((a, b) =>
+        a.createdAt === b.createdAt ? (a.id < b.id ? 1 : -1) : a.createdAt < b.createdAt ? 1 : -1,
+      )
+      .map((document) => document.id);
+    expect(await search.list({ limit: 20, offset: MAX_RESULT_WINDOW - 30 })).toEqual({
+      ids: newestFirst.slice(MAX_RESULT_WINDOW - 30, MAX_RESULT_WINDOW - 10),
+      total: count,
+    });
+    expect(await search.list({ limit: 20, offset: MAX_RESULT_WINDOW - 10 })).toEqual({
+      ids: newestFirst.slice(MAX_RESULT_WINDOW - 10, MAX_RESULT_WINDOW),
+      total: count,
+    });
+    expect(await search.list({ limit: 20, offset: MAX_RESULT_WINDOW })).toEqual({ ids: [], total: count });
+    expect(await search.list({ limit: 20, offset: MAX_RESULT_WINDOW + 1 })).toEqual({
+      ids: [],
+      total: count,
+    });
+  }, 120_000);
+
+  it('rejects a document its mapping does not allow with an error naming it, and indexes nothing', async () => {
+    const search = create();
+    const withTitle = { ...doc('a', 1), title: 'Not a field of the index' } as SearchDocument;
+    await expect(search.upsert(withTitle)).rejects.toThrow(SearchDocumentRejectedError);
+    await expect(search.upsert(withTitle)).rejects.toThrow(/a.*title/);
+    const badDate = { ...doc('b', 1), createdAt: 'yesterday' };
+    await expect(search.upsert(badDate)).rejects.toThrow(SearchDocumentRejectedError);
+    await expect(search.upsert(badDate)).rejects.toThrow(/b.*createdAt/);
+    expect(await search.list({ limit: 20, offset: 0 })).toEqual({ ids: [], total: 0 });
+  });
+
+  it('loses no write made while a rebuild runs: alias swap, then what the old index took meanwhile', async () => {
+    const search = create();
+    const writer = sameIndex(search); // another process writing while this one rebuilds
+    for (const id of ['a', 'b', 'c']) await search.upsert(doc(id, 1, ['before']));
+    async function* scan() {
+      yield [doc('a', 1, ['before']), doc('b', 1, ['before']), doc('c', 1, ['before'])];
+      await writer.upsert(doc('a', 1, ['renamed'], 2)); // updated after the scan read it
+      await writer.remove('b'); // deleted after the scan read it
+      await writer.upsert(doc('d', 2, ['created'])); // created after the scan passed it
+      yield [doc('e', 3, ['scanned'])];
+      await writer.upsert(doc('f', 4, ['created'])); // once the scan has ended
+    }
+    expect(await search.rebuild(scan())).toBe(4);
+    await writer.upsert(doc('g', 5, ['after'])); // through the alias to the new index
+    expect(await search.list({ limit: 20, offset: 0 })).toEqual({
+      ids: ['g', 'f', 'e', 'd', 'c', 'a'],
+      total: 6,
+    });
+    expect(await search.tags()).toEqual(['created', 'after', 'before', 'renamed', 'scanned']);
+    await writer.upsert(doc('b', 1, ['before'], 3)); // the removal outlived the rebuild
+    expect((await search.list({ tag: 'before', limit: 20, offset: 0 })).ids).toEqual(['c']);
+  });
 });
+
+async function collect<T>(pages: AsyncIterable<readonly T[]>): Promise<T[][]> {
+  const all: T[][] = [];
+  for await (const page of pages) all.push([...page]);
+  return all;
+}

@@ -68,12 +68,15 @@ describe('OpenSearch refusing a write', () => {
     },
   );
 
-  it('400: thrown as the client raised it (a bad document is not retried)', async () => {
+  it('400 for the mapping: SearchDocumentRejected, which is not retried', async () => {
     answer = 400;
     const failure = await search()
       .upsert(document)
       .catch((error: unknown) => error);
-    expect((failure as Error).name).toBe('ResponseError');
+    expect((failure as Error).name).toBe('SearchDocumentRejected');
+    expect((failure as Error).message).toBe(
+      'search document a1 rejected: mapper_parsing_exception: mapper_parsing_exception',
+    );
     expect(failure).not.toBeInstanceOf(SearchUnavailableError);
   });
 

@@ -1,6 +1,9 @@
 /** The exact requests the OpenSearch adapter sends (the client is a recording fake here only). */
 import { describe, expect, it } from '@jest/globals';
-import { SearchUnavailableError } from '../../lambdas/shared/search/article-search.ts';
+import {
+  SearchDocumentRejectedError,
+  SearchUnavailableError,
+} from '../../lambdas/shared/search/article-search.ts';
 import { OpenSearchArticleSearch, type SearchClient } from '../../lambdas/shared/search/opensearch.ts';
 
 type Call = [method: string, params: unknown];
@@ -26,14 +29,15 @@ function fakeClient(replies: Record<string, Reply> = {}) {
       refresh: method('indices.refresh'),
       getAlias: method('indices.getAlias'),
       updateAliases: method('indices.updateAliases'),
+      putSettings: method('indices.putSettings'),
       delete: method('indices.delete'),
     },
   };
   return { client: client as unknown as SearchClient, calls };
 }
 
-const responseError = (statusCode: number, type: string) =>
-  Object.assign(new Error(type), { meta: { statusCode, body: { error: { type } } } });
+const responseError = (statusCode: number, type: string, reason = '') =>
+  Object.assign(new Error(type), { meta: { statusCode, body: { error: { type, reason } } } });
 
 const mapping = {
   settings: { number_of_shards: 1, number_of_replicas: 0 },
@@ -215,15 +219,46 @@ describe('OpenSearchArticleSearch', () => {
     expect(missing.calls.map(([method]) => method)).toEqual(['indices.exists']);
   });
 
+  it('turns a document the mapping refuses into SearchDocumentRejectedError naming it and why', async () => {
+    const { client } = fakeClient({
+      'indices.exists': () => true,
+      index: () => {
+        throw responseError(400, 'strict_dynamic_mapping_exception', 'dynamic introduction of [title]');
+      },
+    });
+    const failure = new OpenSearchArticleSearch(client, 'articles', 0).upsert(document);
+    await expect(failure).rejects.toBeInstanceOf(SearchDocumentRejectedError);
+    await expect(failure).rejects.toThrow(
+      'search document a1 rejected: strict_dynamic_mapping_exception: dynamic introduction of [title]',
+    );
+  });
+
+  it('retries (SearchUnavailableError) a write that met an index a rebuild retires', async () => {
+    for (const [status, type] of [
+      [403, 'cluster_block_exception'],
+      [404, 'index_not_found_exception'],
+    ] as const) {
+      const { client } = fakeClient({
+        'indices.exists': () => true,
+        index: () => {
+          throw responseError(status, type);
+        },
+      });
+      await expect(new OpenSearchArticleSearch(client, 'articles', 0).remove('a1')).rejects.toBeInstanceOf(
+        SearchUnavailableError,
+      );
+    }
+  });
+
   it('surfaces other errors as they are (a bug, not worth a retry)', async () => {
     const { client } = fakeClient({
       'indices.exists': () => true,
       index: () => {
-        throw responseError(400, 'mapper_parsing_exception');
+        throw responseError(400, 'illegal_argument_exception');
       },
     });
     const failure = new OpenSearchArticleSearch(client, 'articles', 0).upsert(document);
-    await expect(failure).rejects.toThrow('mapper_parsing_exception');
+    await expect(failure).rejects.toThrow('illegal_argument_exception');
     await expect(failure).rejects.not.toBeInstanceOf(SearchUnavailableError);
   });
 
@@ -265,35 +300,43 @@ describe('OpenSearchArticleSearch', () => {
     });
   });
 
-  it('rebuilds into a new index, then swaps the alias and drops the old index atomically', async () => {
+  it('rebuilds into a new index, swaps the alias, then copies what the old index took meanwhile', async () => {
+    const searches: unknown[] = [
+      { hits: { hits: [{ _id: 'x', _seq_no: 41 }] } }, // the old index's last write before the rebuild
+      { hits: { hits: [{ _id: 'b2', _version: 7, _source: { id: 'b2', deleted: true }, sort: [42] }] } },
+    ];
     const { client, calls } = fakeClient({
       bulk: () => ({ errors: false, items: [] }),
+      search: () => searches.shift(),
       'indices.getAlias': () => ({ 'articles-initial': { aliases: { articles: {} } } }),
     });
     async function* batches() {
       yield [document];
     }
     expect(await new OpenSearchArticleSearch(client, 'articles', 0).rebuild(batches())).toBe(1);
-    const target = (calls[0]?.[1] as { index?: string } | undefined)?.index;
+    const target = (calls[2]?.[1] as { index?: string } | undefined)?.index;
     expect(target).toMatch(/^articles-\d+$/);
+    const old = 'articles-initial';
+    const bulkOf = (id: string, version: number, source: object) => [
+      'bulk',
+      { body: [{ index: { _index: target, _id: id, version, version_type: 'external_gte' } }, source] },
+    ];
     expect(calls).toEqual([
-      ['indices.create', { index: target, body: mapping }],
+      ['indices.getAlias', { name: 'articles' }],
       [
-        'bulk',
+        'search',
         {
-          body: [
-            {
-              index: {
-                _index: target,
-                _id: 'a1',
-                version: Date.parse(document.updatedAt),
-                version_type: 'external_gte',
-              },
-            },
-            document,
-          ],
+          index: old,
+          body: {
+            size: 1,
+            sort: [{ _seq_no: { order: 'desc' } }],
+            seq_no_primary_term: true,
+            _source: false,
+          },
         },
       ],
+      ['indices.create', { index: target, body: mapping }],
+      bulkOf('a1', Date.parse(document.updatedAt), document),
       ['indices.refresh', { index: target }],
       ['indices.getAlias', { name: 'articles' }],
       [
@@ -302,11 +345,29 @@ describe('OpenSearchArticleSearch', () => {
           body: {
             actions: [
               { add: { index: target, alias: 'articles' } },
-              { remove_index: { index: 'articles-initial' } },
+              { remove: { index: old, alias: 'articles' } },
             ],
           },
         },
       ],
+      ['indices.putSettings', { index: old, body: { 'index.blocks.write': true } }],
+      ['indices.refresh', { index: old }],
+      [
+        'search',
+        {
+          index: old,
+          body: {
+            query: { range: { _seq_no: { gt: 41 } } },
+            sort: [{ _seq_no: { order: 'asc' } }],
+            search_after: [41],
+            size: 1000,
+            version: true,
+          },
+        },
+      ],
+      bulkOf('b2', 7, { id: 'b2', deleted: true }),
+      ['indices.delete', { index: old }],
+      ['indices.refresh', { index: target }],
     ]);
   });
 
@@ -320,6 +381,11 @@ describe('OpenSearchArticleSearch', () => {
     await expect(new OpenSearchArticleSearch(client, 'articles', 0).rebuild(batches())).rejects.toThrow(
       'mapper_parsing_exception',
     );
-    expect(calls.map(([method]) => method)).toEqual(['indices.create', 'bulk', 'indices.delete']);
+    expect(calls.map(([method]) => method)).toEqual([
+      'indices.getAlias',
+      'indices.create',
+      'bulk',
+      'indices.delete',
+    ]);
   });
 });

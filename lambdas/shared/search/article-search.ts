@@ -39,12 +39,16 @@ export interface ArticleSearch {
    * are never reused). Removing one that is not indexed is harmless.
    */
   remove(articleId: string): Promise<void>;
+  /** Pages end at MAX_RESULT_WINDOW: one reaching past it is cut there, one starting there is empty. */
   list(query: ListQuery): Promise<ArticlePage>;
-  /** Distinct tags, most used first, ties alphabetical; at most MAX_TAGS. */
+  /** Distinct tags, most used first, ties in code point order (compareCodePoints); at most MAX_TAGS. */
   tags(): Promise<string[]>;
   /** Every live document (tombstones left out), in pages, in no particular order: for verification. */
   documents(): AsyncIterable<readonly SearchDocument[]>;
-  /** Replaces the whole index with these documents (readers see the old index until the switch). */
+  /**
+   * Replaces the whole index with these documents (readers see the old index until the switch).
+   * Writes made while it runs are kept, with the usual versioning against what it indexes.
+   */
   rebuild(batches: AsyncIterable<readonly SearchDocument[]>): Promise<number>;
 }
 
@@ -57,6 +61,20 @@ export class SearchUnavailableError extends Error {
   override readonly name = 'SearchUnavailable';
 }
 
+/**
+ * The index refused a document: a field its mapping lacks, or a value of the wrong type. A bug, not a
+ * passing condition, so the event workflow does not retry it and the batch ends as a dead letter.
+ */
+export class SearchDocumentRejectedError extends Error {
+  override readonly name = 'SearchDocumentRejected';
+  constructor(documentId: string, reason: string, options?: ErrorOptions) {
+    super(`search document ${documentId} rejected: ${reason}`, options);
+  }
+}
+
+/** OpenSearch's default `index.max_result_window`: no search reads past this many hits. */
+export const MAX_RESULT_WINDOW = 10_000;
+
 /** /api/tags lists at most this many tags (an OpenSearch terms aggregation needs a size). */
 export const MAX_TAGS = 10_000;
 
@@ -67,6 +85,24 @@ export const toSearchDocument = (article: ArticleRecord): SearchDocument => ({
   updatedAt: article.updatedAt,
 });
 
+/**
+ * Orders strings as OpenSearch orders keyword terms (UTF-8 bytes, which is code point order), not
+ * as `<` does (UTF-16 code units, which puts an emoji before U+E000–U+FFFF).
+ */
+export function compareCodePoints(a: string, b: string): number {
+  const length = Math.min(a.length, b.length);
+  for (let i = 0; i < length; i++) {
+    const x = a.codePointAt(i) ?? 0;
+    const y = b.codePointAt(i) ?? 0;
+    if (x !== y) return x - y;
+    if (x > 0xffff) i++; // both hold the same surrogate pair
+  }
+  return a.length - b.length;
+}
+
 /** Newest first; ties (same millisecond) broken by id so pages never overlap. */
 export const newestFirst = (a: SearchDocument, b: SearchDocument): number =>
-  a.createdAt === b.createdAt ? (a.id < b.id ? 1 : a.id > b.id ? -1 : 0) : a.createdAt < b.createdAt ? 1 : -1;
+  a.createdAt === b.createdAt ? compareCodePoints(b.id, a.id) : a.createdAt < b.createdAt ? 1 : -1;
+
+/** The version of a document: its `updatedAt` in epoch milliseconds; a newer one replaces an older. */
+export const documentVersion = (document: SearchDocument): number => Date.parse(document.updatedAt);

@@ -12,24 +12,26 @@
  * forgets a deleted document's version after `index.gc_deletes` (60 s), after which a late upsert
  * would bring the article back. Every read filters tombstones out; a rebuild drops them.
  *
- * A write that OpenSearch refuses for now (429, 5xx) or that cannot reach it fails with
- * SearchUnavailableError, which the event workflow retries; every other failure is thrown as is.
+ * A write that OpenSearch refuses for now (429, 5xx), that cannot reach it, or that meets an index
+ * a rebuild is retiring (write-blocked or just deleted) fails with SearchUnavailableError, which the
+ * event workflow retries; a document the mapping refuses fails with SearchDocumentRejectedError;
+ * every other failure is thrown as is.
  */
 import type { API, Client } from '@opensearch-project/opensearch';
 import {
   type ArticlePage,
   type ArticleSearch,
+  documentVersion,
   type ListQuery,
+  MAX_RESULT_WINDOW,
   MAX_TAGS,
   type SearchDocument,
+  SearchDocumentRejectedError,
   SearchUnavailableError,
 } from './article-search.ts';
 
 /** The client methods the adapter calls (unit tests substitute a recording fake). */
 export type SearchClient = Pick<Client, 'index' | 'delete' | 'search' | 'bulk' | 'indices'>;
-
-/** Default `index.max_result_window`: from + size of a search may not exceed it. */
-const MAX_RESULT_WINDOW = 10_000;
 
 /** The concrete index: one shard; replicas as the domain has nodes to hold them (a replica needs a node of its own). */
 const indexDefinition = (replicas: number) =>
@@ -89,22 +91,41 @@ const tagsQuery = {
   },
 };
 
-/** External versioning on updatedAt: a stale or redelivered write never overwrites a newer one. */
-const documentVersion = (document: SearchDocument): number => Date.parse(document.updatedAt);
-
 const statusOf = (error: unknown): number | undefined =>
   (error as { meta?: { statusCode?: number } }).meta?.statusCode;
 
 const errorType = (error: unknown): string | undefined =>
   (error as { meta?: { body?: { error?: { type?: string } } } }).meta?.body?.error?.type;
 
+const errorReason = (error: unknown): string | undefined =>
+  (error as { meta?: { body?: { error?: { reason?: string } } } }).meta?.body?.error?.reason;
+
+/** What OpenSearch answers (400) for a document its mapping refuses. */
+const REJECTED = new Set(['strict_dynamic_mapping_exception', 'mapper_parsing_exception']);
+
+/**
+ * What a write meets when a rebuild retires the index the alias pointed at as the write was routed:
+ * the write block, then the deletion. Through the alias again it reaches the new index.
+ */
+const RETIRED_INDEX = new Set(['cluster_block_exception', 'index_not_found_exception']);
+
 /** The client's errors for a request that never got an answer (after its own retries). */
 const UNREACHABLE = new Set(['ConnectionError', 'TimeoutError', 'NoLivingConnectionsError']);
 
-/** A refusal for now (throttled, overloaded, unreachable) becomes SearchUnavailableError. */
-function classified(error: unknown): unknown {
+/**
+ * A refusal for now (throttled, overloaded, unreachable, a retired index) becomes
+ * SearchUnavailableError, a refused document SearchDocumentRejectedError.
+ */
+function classified(error: unknown, documentId: string): unknown {
   const status = statusOf(error);
   const name = error instanceof Error ? error.name : undefined;
+  const type = errorType(error);
+  if (type && REJECTED.has(type)) {
+    return new SearchDocumentRejectedError(documentId, `${type}: ${errorReason(error)}`, { cause: error });
+  }
+  if (type && RETIRED_INDEX.has(type)) {
+    return new SearchUnavailableError(`the index is being replaced by a rebuild (${type})`, { cause: error });
+  }
   if (status === 429 || (status !== undefined && status >= 500)) {
     return new SearchUnavailableError(`OpenSearch answered ${status} (${errorType(error) ?? name})`, {
       cause: error,
@@ -154,7 +175,8 @@ export class OpenSearchArticleSearch implements ArticleSearch {
         refresh: 'wait_for',
       });
     } catch (error) {
-      if (statusOf(error) !== 409) throw classified(error); // 409: a newer version is indexed already
+      // 409: a newer version is indexed already
+      if (statusOf(error) !== 409) throw classified(error, document.id);
     }
   }
 
@@ -170,7 +192,7 @@ export class OpenSearchArticleSearch implements ArticleSearch {
         refresh: 'wait_for',
       });
     } catch (error) {
-      throw classified(error);
+      throw classified(error, articleId);
     }
   }
 
@@ -226,43 +248,39 @@ export class OpenSearchArticleSearch implements ArticleSearch {
   }
 
   /**
-   * Fills a new index, then moves the alias to it and deletes the old one in one atomic alias
-   * update. Writes that land on the old index while the rebuild runs are lost with it: rebuild
-   * when no writes are expected, or rebuild again.
+   * Fills a new index from the batches and moves the alias to it in one atomic alias update. Writes
+   * through the alias land in the old index until then, so the old index is then write-blocked (a
+   * write still routed to it fails with SearchUnavailableError, and its workflow's retry reaches the
+   * new index) and everything it took after the rebuild began (its sequence numbers tell) is copied
+   * over with its version, where versioning decides against what the rebuild indexed; then it is
+   * deleted. Readers may miss those writes for the moment the copy takes, never after it.
    */
   async rebuild(batches: AsyncIterable<readonly SearchDocument[]>): Promise<number> {
     const target = `${this.alias}-${Date.now()}`;
+    const seenBefore = new Map<string, number>();
+    for (const index of await this.indicesBehindAlias()) seenBefore.set(index, await this.maxSeqNo(index));
     await this.client.indices.create({ index: target, body: this.indexDefinition() });
     let count = 0;
+    let previous: string[];
     try {
       for await (const batch of batches) {
-        if (!batch.length) continue;
-        const { body } = await this.client.bulk({
-          body: batch.flatMap((document) => [
-            {
-              index: {
-                _index: target,
-                _id: document.id,
-                version: documentVersion(document),
-                version_type: 'external_gte',
-              },
-            },
-            { ...document },
-          ]),
-        });
-        if (body.errors) {
-          const failed = body.items.find((item) => item.index?.error)?.index;
-          throw new Error(`Bulk indexing into ${target} failed: ${JSON.stringify(failed?.error)}`);
-        }
+        await this.bulkIndex(
+          target,
+          batch.map((document) => ({
+            id: document.id,
+            version: documentVersion(document),
+            source: document,
+          })),
+        );
         count += batch.length;
       }
       await this.client.indices.refresh({ index: target });
-      const previous = await this.indicesBehindAlias();
+      previous = await this.indicesBehindAlias();
       await this.client.indices.updateAliases({
         body: {
           actions: [
             { add: { index: target, alias: this.alias } },
-            ...previous.map((index) => ({ remove_index: { index } })),
+            ...previous.map((index) => ({ remove: { index, alias: this.alias } })),
           ],
         },
       });
@@ -271,7 +289,68 @@ export class OpenSearchArticleSearch implements ArticleSearch {
       throw error;
     }
     this.indexReady = Promise.resolve();
+    for (const index of previous) {
+      await this.client.indices.putSettings({ index, body: { 'index.blocks.write': true } });
+      await this.copyWritesSince(index, seenBefore.get(index) ?? -1, target);
+      await this.client.indices.delete({ index });
+    }
+    await this.client.indices.refresh({ index: target });
     return count;
+  }
+
+  /** Indexes documents with their versions; one that a newer version already replaced is skipped. */
+  private async bulkIndex(
+    index: string,
+    entries: readonly { id: string; version: number; source: object }[],
+  ): Promise<void> {
+    if (!entries.length) return;
+    const { body } = await this.client.bulk({
+      body: entries.flatMap(({ id, version, source }) => [
+        { index: { _index: index, _id: id, version, version_type: 'external_gte' } },
+        { ...source },
+      ]),
+    });
+    const failed = body.items.find((item) => item.index?.error && item.index.status !== 409)?.index;
+    if (failed) throw new Error(`Bulk indexing into ${index} failed: ${JSON.stringify(failed.error)}`);
+  }
+
+  /** The highest sequence number a search of the index sees (-1 when empty). */
+  private async maxSeqNo(index: string): Promise<number> {
+    const { body } = await this.client.search({
+      index,
+      body: { size: 1, sort: [{ _seq_no: { order: 'desc' } }], seq_no_primary_term: true, _source: false },
+    });
+    return body.hits.hits[0]?._seq_no ?? -1;
+  }
+
+  /** Copies every document of `source` written after sequence number `after`, tombstones included. */
+  private async copyWritesSince(source: string, after: number, target: string): Promise<void> {
+    await this.client.indices.refresh({ index: source });
+    let searchAfter: number[] = [after];
+    for (;;) {
+      const { body } = await this.client.search({
+        index: source,
+        body: {
+          query: { range: { _seq_no: { gt: after } } },
+          sort: [{ _seq_no: { order: 'asc' } }],
+          search_after: searchAfter,
+          size: DOCUMENTS_PAGE_SIZE,
+          version: true,
+        },
+      });
+      const hits = body.hits.hits;
+      await this.bulkIndex(
+        target,
+        hits.map((hit) => ({
+          id: String(hit._id),
+          version: Number(hit._version),
+          source: hit._source ?? {},
+        })),
+      );
+      const last = hits.at(-1)?.sort;
+      if (hits.length < DOCUMENTS_PAGE_SIZE || !last) return;
+      searchAfter = last as number[];
+    }
   }
 
   private async indicesBehindAlias(): Promise<string[]> {
