@@ -16,6 +16,7 @@ import type {
 import { isServiceUnavailable } from '../lambdas/shared/errors.ts';
 import {
   cors,
+  docsRoutes,
   gatewayResponses,
   maxRequestBodyBytes,
   type Route,
@@ -64,7 +65,7 @@ const corsHeaders = {
   'Access-Control-Allow-Methods': cors.allowMethods.join(','),
 };
 
-const compiled: readonly CompiledRoute[] = routes.map((route) => {
+const compiled: readonly CompiledRoute[] = [...routes, ...Object.values(docsRoutes)].map((route) => {
   const parameterNames: string[] = [];
   const source = route.path.replace(/\{([^}]+)\}/g, (_match, name: string) => {
     parameterNames.push(name);

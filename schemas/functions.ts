@@ -5,14 +5,16 @@
  * kind: api         API Gateway proxy integration (reads, login)
  *       task        a step of a workflow, invoked with arn:aws:states:::lambda:invoke; pure computation
  *       authorizer  the REQUEST authorizer
+ *       docs        the API's description and its interactive page (`docsRoutes` of schemas/routes.ts)
  * tables: what the function may do to each table; CDK grants exactly this.
  * secrets: true when the function signs or verifies tokens (reads the JWT key pair).
  * search: 'read' | 'write' when the function uses the article search index.
+ * files: package files the function reads at run time (`<package>/<file>`), copied next to its bundle.
  */
 import { pascalCase } from './naming.ts';
 import type { TableId } from './tables.ts';
 
-export type FunctionKind = 'api' | 'task' | 'authorizer';
+export type FunctionKind = 'api' | 'task' | 'authorizer' | 'docs';
 export type TableAccess = 'read' | 'write' | 'readwrite';
 
 export interface FunctionDefinition {
@@ -23,6 +25,7 @@ export interface FunctionDefinition {
   readonly tables: Partial<Record<TableId, TableAccess>>;
   readonly jwtKey?: 'sign' | 'verify';
   readonly search?: 'read' | 'write';
+  readonly files?: readonly string[];
 }
 
 export const functions: readonly FunctionDefinition[] = [
@@ -106,6 +109,13 @@ export const functions: readonly FunctionDefinition[] = [
   { name: 'list-tags', kind: 'api', entry: 'lambdas/api/list-tags.ts', tables: {}, search: 'read' },
   { name: 'plan-stream-record', kind: 'task', entry: 'lambdas/tasks/plan-stream-record.ts', tables: {} },
   { name: 'plan-fan-out-writes', kind: 'task', entry: 'lambdas/tasks/plan-fan-out-writes.ts', tables: {} },
+  {
+    name: 'api-docs',
+    kind: 'docs',
+    entry: 'lambdas/docs/handler.ts',
+    tables: {},
+    files: ['swagger-ui-dist/swagger-ui.css', 'swagger-ui-dist/swagger-ui-bundle.js'],
+  },
   {
     name: 'check-feed-entries',
     kind: 'task',

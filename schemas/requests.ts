@@ -39,6 +39,7 @@ const email = () => emailText().pipe(z.email({ error: 'is invalid' }));
 const password = () =>
   z
     .string({ error: (issue) => (issue.input == null ? BLANK : 'must be a string') })
+    .meta({ format: 'password' })
     .min(1, { error: BLANK, abort: true })
     .min(MIN_PASSWORD_LENGTH, `is too short (minimum is ${MIN_PASSWORD_LENGTH} characters)`)
     .max(MAX_PASSWORD_LENGTH, `is too long (maximum is ${MAX_PASSWORD_LENGTH} characters)`);
@@ -65,6 +66,7 @@ export const loginRequest = z.object({
     email: emailText(),
     password: z
       .string({ error: (issue) => (issue.input == null ? BLANK : 'must be a string') })
+      .meta({ format: 'password' })
       .min(1, BLANK),
   }),
 });
@@ -153,12 +155,12 @@ const queryInteger = (min: number, max: number, fallback: number) => {
     .string()
     .regex(/^\d+$/, message)
     .transform(Number)
-    .pipe(z.number().min(min, message).max(max, message))
+    .pipe(z.int().min(min, message).max(max, message))
     .default(fallback);
 };
 
 /** An optional query filter; an empty value (`?tag=`) is no filter. */
-const queryFilter = (text = z.string()) => text.optional().transform((value) => value || undefined);
+const queryFilter = (text = z.string()) => z.preprocess((value) => value || undefined, text.optional());
 
 /** A filter naming a user: one longer than any lookup can name is refused. */
 const usernameFilter = () => queryFilter(z.string().max(MAX_LOOKUP_LENGTH, tooLong(MAX_LOOKUP_LENGTH)));

@@ -109,6 +109,16 @@ export const routes: readonly Route[] = [
   { method: 'GET', path: '/api/tags', auth: 'none', target: { lambda: 'list-tags' } },
 ];
 
+/**
+ * The API's own description (schemas/openapi.ts) and its interactive page, served by the api-docs
+ * function: public, needing no table, and not part of the RealWorld API the document describes.
+ */
+export const docsRoutes = {
+  document: { method: 'GET', path: '/api/openapi.json', auth: 'none', target: { lambda: 'api-docs' } },
+  page: { method: 'GET', path: '/api/docs', auth: 'none', target: { lambda: 'api-docs' } },
+  file: { method: 'GET', path: '/api/docs/{file}', auth: 'none', target: { lambda: 'api-docs' } },
+} as const satisfies Record<string, Route>;
+
 /** Finds the route for an API Gateway resource path and method (used by the authorizer). */
 export function findRoute(method: string, resourcePath: string): Route | undefined {
   return routes.find((route) => route.method === method && route.path === resourcePath);

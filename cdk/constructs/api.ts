@@ -9,7 +9,8 @@
  *   through `$context.responseOverride.status` (StartSyncExecution answers 200 even for a failed
  *   execution). Integration responses are explicit; a 4XX/5XX from Step Functions
  *   itself (throttling, an oversized input) becomes a RealWorld-shaped 500.
- * - `lambda` routes: Lambda proxy integration.
+ * - `lambda` routes: Lambda proxy integration; so are the `docsRoutes` (the OpenAPI document and its
+ *   page, public).
  * - auth `optional`/`required`: the REQUEST authorizer (the function of kind `authorizer`) with no
  *   identity sources and caching off, so it runs for anonymous requests too and decides itself.
  * - CORS: preflight from `cors`, the Allow-Origin header on every integration response, and CORS
@@ -48,7 +49,14 @@ import {
   successStatusPlaceholder,
 } from '../../schemas/api-gateway/templates.ts';
 import { functions } from '../../schemas/functions.ts';
-import { cors, gatewayResponses, type Route, routes, type SuccessStatus } from '../../schemas/routes.ts';
+import {
+  cors,
+  docsRoutes,
+  gatewayResponses,
+  type Route,
+  routes,
+  type SuccessStatus,
+} from '../../schemas/routes.ts';
 import { findWorkflow } from '../../schemas/workflows.ts';
 import type { StageConfig } from '../config.ts';
 import { acknowledge } from '../nag.ts';
@@ -188,10 +196,11 @@ export class ConduitApi extends Construct {
       description: 'API Gateway starts the express workflows of the API routes',
     });
 
+    const served = [...routes, ...Object.values(docsRoutes)];
     const publicRoutes = new Set(
-      routes.filter((route) => route.auth === 'none').map((r) => `${r.method} ${r.path}`),
+      served.filter((route) => route.auth === 'none').map((r) => `${r.method} ${r.path}`),
     );
-    for (const route of routes) {
+    for (const route of served) {
       const integration = this.integrationFor(route);
       const resource = this.restApi.root.resourceForPath(route.path);
       const secured = route.auth !== 'none';
@@ -307,7 +316,8 @@ export class ConduitApi extends Construct {
     for (const method of publicMethods) {
       acknowledge(method, {
         id: 'AwsSolutions-APIG4',
-        reason: 'Public by the RealWorld spec (registration, login, tags): the route takes no token.',
+        reason:
+          'Public by the RealWorld spec (registration, login, tags) or as documentation (the OpenAPI document and its page): the route takes no token.',
       });
     }
   }

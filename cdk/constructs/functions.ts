@@ -5,6 +5,8 @@
  * exactly what the definition declares: its tables (read / write / readwrite), the JWT secret
  * (the key pair to sign, the public key alone to verify) and the search domain.
  */
+import { createRequire } from 'node:module';
+import { basename } from 'node:path';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import {
@@ -85,6 +87,13 @@ function tableStatements(tableId: TableId, table: ITableV2, access: TableAccess)
 
 /** Memory buys CPU on Lambda: 1024 MB keeps bcrypt (cost 10) and cold starts well under a second. */
 const MEMORY_MB = 1024;
+
+/** Shell commands that copy a definition's package files next to its bundle. */
+function copyPackageFiles(definition: FunctionDefinition): (inputDir: string, outputDir: string) => string[] {
+  const require = createRequire(import.meta.url);
+  return (_inputDir, outputDir) =>
+    (definition.files ?? []).map((file) => `cp "${require.resolve(file)}" "${outputDir}/${basename(file)}"`);
+}
 
 /** ESM bundles still meet CommonJS dependencies that call require(). */
 const ESM_REQUIRE_SHIM =
@@ -203,6 +212,15 @@ export class ConduitFunctions extends Construct {
         externalModules: ['@aws-sdk/*'],
         forceDockerBundling: false,
         logLevel: LogLevel.WARNING,
+        ...(definition.files
+          ? {
+              commandHooks: {
+                beforeBundling: () => [],
+                beforeInstall: () => [],
+                afterBundling: copyPackageFiles(definition),
+              },
+            }
+          : {}),
       },
     });
   }

@@ -1,37 +1,13 @@
-/** Response shapes of the RealWorld API, from stored records. */
+/** Response bodies of the RealWorld API (schemas/responses.ts), from stored records. */
+import type { z } from 'zod';
+import type { articleSummary, comment, profile, userResponse } from '../../schemas/responses.ts';
 import type { ArticleRecord, CommentRecord, ProfileRecord, UserRecord } from './records.ts';
 
-export interface UserResponse {
-  user: { email: string; token: string; username: string; bio: string | null; image: string | null };
-}
-
-export interface Profile {
-  username: string;
-  bio: string | null;
-  image: string | null;
-  following: boolean;
-}
-
-export interface Article {
-  slug: string;
-  title: string;
-  description: string;
-  body?: string;
-  tagList: string[];
-  createdAt: string;
-  updatedAt: string;
-  favorited: boolean;
-  favoritesCount: number;
-  author: Profile;
-}
-
-export interface Comment {
-  id: number;
-  createdAt: string;
-  updatedAt: string;
-  body: string;
-  author: Profile;
-}
+export type UserResponse = z.infer<typeof userResponse>;
+export type Profile = z.infer<typeof profile>;
+/** A single article carries its body; lists leave it out. */
+export type Article = z.infer<typeof articleSummary> & { body?: string };
+export type Comment = z.infer<typeof comment>;
 
 export const presentUser = (user: UserRecord, token: string): UserResponse => ({
   user: {
