@@ -12,8 +12,7 @@ import { fileURLToPath } from 'node:url';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { findFunction } from '../../schemas/functions.ts';
 import { openApiDocument } from '../../schemas/openapi.ts';
-import { docsRoutes } from '../../schemas/routes.ts';
-import { corsHeaders } from '../shared/http.ts';
+import { cors, docsRoutes } from '../../schemas/routes.ts';
 
 const packageFiles = new Map((findFunction('api-docs').files ?? []).map((file) => [basename(file), file]));
 
@@ -37,6 +36,12 @@ function readPackageFile(name: string, packageFile: string): string {
 
 const header = (event: APIGatewayProxyEvent, name: string): string | undefined =>
   Object.entries(event.headers ?? {}).find(([key]) => key.toLowerCase() === name.toLowerCase())?.[1];
+
+const corsHeaders = {
+  'Access-Control-Allow-Origin': cors.allowOrigin,
+  'Access-Control-Allow-Headers': cors.allowHeaders.join(','),
+  'Access-Control-Allow-Methods': cors.allowMethods.join(','),
+};
 
 const respond = (statusCode: number, contentType: string, body: string): APIGatewayProxyResult => ({
   statusCode,

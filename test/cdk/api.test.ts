@@ -12,8 +12,15 @@ import {
   successStatusPlaceholder,
 } from '../../schemas/api-gateway/templates.ts';
 import { functions } from '../../schemas/functions.ts';
-import { cors, gatewayResponses, type Route, routes, type SuccessStatus } from '../../schemas/routes.ts';
-import { logicalId, synthesize } from './synth.ts';
+import {
+  cors,
+  docsRoutes,
+  gatewayResponses,
+  type Route,
+  routes,
+  type SuccessStatus,
+} from '../../schemas/routes.ts';
+import { actionsOf, logicalId, statementsOfRole, synthesize } from './synth.ts';
 
 const dev = synthesize('dev');
 const app = dev.stacks.application;
@@ -22,6 +29,9 @@ const resources = template.toJSON().Resources as Record<
   string,
   { Type: string; Properties: Record<string, unknown> }
 >;
+
+/** The API's routes and the docs routes: every one is deployed. */
+const served = [...routes, ...Object.values(docsRoutes)];
 
 /** Full path of an AWS::ApiGateway::Resource, rebuilt from its PathPart/ParentId chain. */
 function pathOf(resourceId: unknown): string {
@@ -50,10 +60,10 @@ describe('API: the routes of schemas/routes.ts', () => {
     const methods = Object.values(resources).filter(
       (r) => r.Type === 'AWS::ApiGateway::Method' && r.Properties.HttpMethod !== 'OPTIONS',
     );
-    expect(methods).toHaveLength(routes.length);
+    expect(methods).toHaveLength(served.length);
   });
 
-  test.each(routes.map((route) => [`${route.method} ${route.path}`, route] as const))(
+  test.each(served.map((route) => [`${route.method} ${route.path}`, route] as const))(
     '%s',
     (_label, route) => {
       const method = methodFor(route);
@@ -128,6 +138,19 @@ describe('API: the routes of schemas/routes.ts', () => {
       ).toEqual([...WORKFLOW_RESPONSE_STATUSES]);
     },
   );
+
+  test('the docs routes are public and reach the api-docs function, which may only write its logs', () => {
+    const docsFunction = app.functions.get('api-docs');
+    for (const route of Object.values(docsRoutes)) {
+      const method = methodFor(route);
+      expect(method.AuthorizationType).toBe('NONE');
+      expect(JSON.stringify(method.Integration)).toContain(logicalId(docsFunction));
+    }
+    const role = logicalId(docsFunction.role as never);
+    const actions = statementsOfRole(template, role).flatMap(actionsOf);
+    expect(actions.length).toBeGreaterThan(0);
+    for (const action of actions) expect(action).toMatch(/^(logs:(CreateLogStream|PutLogEvents)|xray:)/);
+  });
 
   test('API Gateway may start exactly the routed express workflows, synchronously', () => {
     const routed = [
