@@ -52,7 +52,8 @@ interface Operation {
   /** A request body: its component name and schema. */
   readonly body?: { readonly name: string; readonly schema: z.ZodType };
   readonly query?: z.ZodObject;
-  readonly success: { readonly status: 200 | 201 | 204; readonly name?: string; readonly schema?: z.ZodType };
+  /** The success body (none for a 204); its status is the route's. */
+  readonly success: { readonly name?: string; readonly schema?: z.ZodType };
   /** What the route itself can answer besides success (401 comes from its auth mode, 503 from every route). */
   readonly errors: Partial<Record<ErrorStatus, string>>;
   /** Statuses and query parameters RealWorld does not list for this operation. */
@@ -72,7 +73,7 @@ export const operations: Readonly<Record<string, Operation>> = {
     summary: 'Register a new user',
     tag: 'User and Authentication',
     body: { name: 'NewUserRequest', schema: registerUserRequest },
-    success: { status: 201, ...user },
+    success: user,
     errors: { 409: 'The username or email is taken.', 422: 'The user is not valid.' },
   },
   'POST /api/users/login': {
@@ -80,14 +81,14 @@ export const operations: Readonly<Record<string, Operation>> = {
     summary: 'Existing user login',
     tag: 'User and Authentication',
     body: { name: 'LoginUserRequest', schema: loginRequest },
-    success: { status: 200, ...user },
+    success: user,
     errors: { 401: 'The email or password is wrong.', 422: 'The credentials are blank or not JSON.' },
   },
   'GET /api/user': {
     operationId: 'GetCurrentUser',
     summary: 'Get current user',
     tag: 'User and Authentication',
-    success: { status: 200, ...user },
+    success: user,
     errors: {},
   },
   'PUT /api/user': {
@@ -95,7 +96,7 @@ export const operations: Readonly<Record<string, Operation>> = {
     summary: 'Update current user',
     tag: 'User and Authentication',
     body: { name: 'UpdateUserRequest', schema: updateUserRequest },
-    success: { status: 200, ...user },
+    success: user,
     errors: {
       409: 'The new username or email is taken, or another request changed the user meanwhile.',
       422: 'A field is not valid.',
@@ -106,21 +107,21 @@ export const operations: Readonly<Record<string, Operation>> = {
     operationId: 'GetProfileByUsername',
     summary: 'Get a profile',
     tag: 'Profile',
-    success: { status: 200, ...profile },
+    success: profile,
     errors: { 404: 'No user has this username.' },
   },
   'POST /api/profiles/{username}/follow': {
     operationId: 'FollowUserByUsername',
     summary: 'Follow a user',
     tag: 'Profile',
-    success: { status: 200, ...profile },
+    success: profile,
     errors: { 404: 'No user has this username.', 422: 'Users cannot follow themselves.' },
   },
   'DELETE /api/profiles/{username}/follow': {
     operationId: 'UnfollowUserByUsername',
     summary: 'Unfollow a user',
     tag: 'Profile',
-    success: { status: 200, ...profile },
+    success: profile,
     errors: { 404: 'No user has this username.' },
   },
   'GET /api/articles': {
@@ -128,7 +129,7 @@ export const operations: Readonly<Record<string, Operation>> = {
     summary: 'Get recent articles globally, newest first',
     tag: 'Articles',
     query: listArticlesQuery,
-    success: { status: 200, ...articles },
+    success: articles,
     errors: { 422: 'A query parameter is out of range.' },
   },
   'POST /api/articles': {
@@ -136,7 +137,7 @@ export const operations: Readonly<Record<string, Operation>> = {
     summary: 'Create an article',
     tag: 'Articles',
     body: { name: 'NewArticleRequest', schema: createArticleRequest },
-    success: { status: 201, ...article },
+    success: article,
     errors: { 409: 'Its slug is taken.', 422: 'The article is not valid.' },
   },
   'GET /api/articles/feed': {
@@ -144,14 +145,14 @@ export const operations: Readonly<Record<string, Operation>> = {
     summary: 'Get recent articles from users you follow, newest first',
     tag: 'Articles',
     query: feedQuery,
-    success: { status: 200, ...articles },
+    success: articles,
     errors: { 422: 'A query parameter is out of range.' },
   },
   'GET /api/articles/{slug}': {
     operationId: 'GetArticle',
     summary: 'Get an article',
     tag: 'Articles',
-    success: { status: 200, ...article },
+    success: article,
     errors: { 404: noSuchArticle },
     beyondRealWorld: [401],
   },
@@ -160,7 +161,7 @@ export const operations: Readonly<Record<string, Operation>> = {
     summary: 'Update an article; a new title moves its slug',
     tag: 'Articles',
     body: { name: 'UpdateArticleRequest', schema: updateArticleRequest },
-    success: { status: 200, ...article },
+    success: article,
     errors: {
       403: 'The article is not yours.',
       404: noSuchArticle,
@@ -173,28 +174,28 @@ export const operations: Readonly<Record<string, Operation>> = {
     operationId: 'DeleteArticle',
     summary: 'Delete an article',
     tag: 'Articles',
-    success: { status: 204 },
+    success: {},
     errors: { 403: 'The article is not yours.', 404: noSuchArticle },
   },
   'POST /api/articles/{slug}/favorite': {
     operationId: 'CreateArticleFavorite',
     summary: 'Favorite an article',
     tag: 'Favorites',
-    success: { status: 200, ...article },
+    success: article,
     errors: { 404: noSuchArticle },
   },
   'DELETE /api/articles/{slug}/favorite': {
     operationId: 'DeleteArticleFavorite',
     summary: 'Unfavorite an article',
     tag: 'Favorites',
-    success: { status: 200, ...article },
+    success: article,
     errors: { 404: noSuchArticle },
   },
   'GET /api/articles/{slug}/comments': {
     operationId: 'GetArticleComments',
     summary: 'Get the comments of an article',
     tag: 'Comments',
-    success: { status: 200, name: 'MultipleCommentsResponse', schema: commentsResponse },
+    success: { name: 'MultipleCommentsResponse', schema: commentsResponse },
     errors: { 404: noSuchArticle },
   },
   'POST /api/articles/{slug}/comments': {
@@ -202,21 +203,21 @@ export const operations: Readonly<Record<string, Operation>> = {
     summary: 'Comment on an article',
     tag: 'Comments',
     body: { name: 'NewCommentRequest', schema: addCommentRequest },
-    success: { status: 201, name: 'SingleCommentResponse', schema: commentResponse },
+    success: { name: 'SingleCommentResponse', schema: commentResponse },
     errors: { 404: noSuchArticle, 422: 'The comment is blank.' },
   },
   'DELETE /api/articles/{slug}/comments/{id}': {
     operationId: 'DeleteArticleComment',
     summary: 'Delete a comment',
     tag: 'Comments',
-    success: { status: 204 },
+    success: {},
     errors: { 403: 'The comment is not yours.', 404: 'No such article, or no such comment on it.' },
   },
   'GET /api/tags': {
     operationId: 'GetTags',
     summary: 'Get the tags of all articles',
     tag: 'Tags',
-    success: { status: 200, name: 'TagsResponse', schema: tagsResponse },
+    success: { name: 'TagsResponse', schema: tagsResponse },
     errors: {},
   },
 };
@@ -286,8 +287,9 @@ function errorResponse(description: string, beyond: boolean, example?: unknown):
 
 function operationOf(route: Route, operation: Operation): Json {
   const beyond = new Set<unknown>(operation.beyondRealWorld ?? []);
+  const successStatus = 'successStatus' in route.target ? route.target.successStatus : 200;
   const responses: Record<string, Json> = {
-    [operation.success.status]: operation.success.name
+    [successStatus]: operation.success.name
       ? { description: 'Success', content: jsonContent(ref(operation.success.name)) }
       : { description: 'Success, no content' },
   };

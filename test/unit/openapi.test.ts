@@ -43,21 +43,20 @@ describe('the OpenAPI document', () => {
 
   it.each(
     routes.flatMap((route) => ('workflow' in route.target ? [[routeKey(route), route.target.workflow]] : [])),
-  )('%s lists the statuses its workflow can end in', (key, workflow) => {
+  )('%s lists every status its workflow can fail with', (key, workflow) => {
     const [method = '', path = ''] = key.split(' ');
     const asl = JSON.parse(readFileSync(fromRoot(workflowFile(findWorkflow(workflow))), 'utf8')) as unknown;
     const statuses = new Set<string>();
     const walk = (node: unknown): void => {
       if (typeof node !== 'object' || node === null) return;
-      const { Type, Error: error, statusCode } = node as Json;
+      const { Type, Error: error } = node as Json;
       if (Type === 'Fail' && typeof error === 'string' && error in statusOfError) {
         statuses.add(String(statusOfError[error as ErrorKind]));
       }
-      if (typeof statusCode === 'number') statuses.add(String(statusCode));
       Object.values(node).forEach(walk);
     };
     walk(asl);
-    expect(statuses.size).toBeGreaterThan(1);
+    expect(statuses.size).toBeGreaterThan(0);
     expect(Object.keys(operationAt(method, path)?.responses as Json)).toEqual(
       expect.arrayContaining([...statuses]),
     );
