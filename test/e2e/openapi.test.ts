@@ -68,7 +68,9 @@ describe('responses match the document', () => {
       call: `${method} ${path}`,
       status: options.status,
     });
-    seen.push(check(method, path, response.status, response.body));
+    const checked = check(method, path, response.status, response.body);
+    if (!checked) throw new Error(`${method} ${path}: no operation in the OpenAPI document`);
+    seen.push(checked);
     return response;
   }
 

@@ -1,6 +1,7 @@
 /**
  * Checks real responses against the OpenAPI document (schemas/openapi.ts): the operation of the
  * request's method and path must list the status, and the body must match that response's schema.
+ * `apiClient` (runtime.ts) checks every response it receives this way.
  */
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
@@ -31,15 +32,20 @@ export function responseChecker(document: Json) {
       pattern: new RegExp(`^${template.replace(/\{[^}]+\}/g, '[^/]+')}$`),
     }));
 
-  /** Throws unless the response is documented; returns the operation and status it matched. */
-  return (method: string, url: string, status: number, body: unknown): CheckedResponse => {
+  /**
+   * The operation and status a response matched; undefined when no operation has the request's
+   * method and path (an unknown route). Throws when the operation does not list the status or the
+   * body does not match its schema.
+   */
+  return (method: string, url: string, status: number, body: unknown): CheckedResponse | undefined => {
     const apiPath = new URL(url, 'http://localhost').pathname.replace(/^\/api/, '');
     const template = templates.find(({ pattern }) => pattern.test(apiPath))?.template;
     const operation = template ? paths[template]?.[method.toLowerCase()] : undefined;
-    const name = `${method} /api${template ?? apiPath}`;
-    if (!operation) throw new Error(`${name}: not in the OpenAPI document`);
+    if (!operation) return undefined;
+    const name = `${method} /api${template}`;
     const response = (operation.responses as Record<string, Json>)[String(status)];
-    if (!response) throw new Error(`${name}: status ${status} is not documented`);
+    if (!response)
+      throw new Error(`${name}: status ${status} is not in the OpenAPI document (schemas/openapi.ts)`);
     const schema = (response.content as Record<string, { schema?: { $ref?: string } }> | undefined)?.[
       'application/json'
     ]?.schema;

@@ -11,6 +11,8 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll } from '@jest/globals';
 import { localAwsConfig } from '../../local/dynamodb-local.ts';
 import { type Runtime, startRuntime } from '../../local/runtime.ts';
+import { openApiDocument } from '../../schemas/openapi.ts';
+import { responseChecker } from './openapi.ts';
 
 export interface TestRuntime extends Runtime {
   /** Lines the runtime logged (request log, workflow failures). */
@@ -54,7 +56,12 @@ export interface ApiResponse<Body = any> {
   readonly body: Body;
 }
 
-/** A small client for the API of a runtime: JSON in, JSON out, `Authorization: Token …`. */
+let checkDocumented: ReturnType<typeof responseChecker> | undefined;
+
+/**
+ * A small client for the API of a runtime: JSON in, JSON out, `Authorization: Token …`. Every
+ * response of a documented route must match the OpenAPI document (it throws otherwise).
+ */
 export function apiClient(baseUrl: string | (() => string)) {
   const base = typeof baseUrl === 'string' ? () => baseUrl : baseUrl;
   const call = async (method: string, path: string, body?: unknown, token?: string): Promise<ApiResponse> => {
@@ -67,7 +74,10 @@ export function apiClient(baseUrl: string | (() => string)) {
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     });
     const text = await response.text();
-    return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
+    const parsed = text ? JSON.parse(text) : undefined;
+    checkDocumented ??= responseChecker(openApiDocument(`${base()}/api`));
+    checkDocumented(method, path, response.status, parsed);
+    return { status: response.status, headers: response.headers, body: parsed };
   };
   return {
     get: (path: string, token?: string) => call('GET', path, undefined, token),

@@ -13,6 +13,7 @@ import { EXTENSION, openApiDocument, operations, routeKey } from '../../schemas/
 import { fromRoot } from '../../schemas/paths.ts';
 import { routes } from '../../schemas/routes.ts';
 import { findWorkflow, workflowFile } from '../../schemas/workflows.ts';
+import { responseChecker } from '../support/openapi.ts';
 
 type Json = Record<string, unknown>;
 
@@ -60,6 +61,36 @@ describe('the OpenAPI document', () => {
     expect(Object.keys(operationAt(method, path)?.responses as Json)).toEqual(
       expect.arrayContaining([...statuses]),
     );
+  });
+});
+
+describe('the response check of the tests (test/support/openapi.ts)', () => {
+  const check = responseChecker(document);
+  const profile = { username: 'jake', bio: null, image: null, following: false };
+
+  it('accepts a documented response', () => {
+    expect(check('GET', '/api/profiles/jake?x=1', 200, { profile })).toEqual({
+      operation: 'GET /api/profiles/{username}',
+      status: 200,
+    });
+    expect(check('GET', '/api/articles/feed', 401, { errors: { token: ['is missing'] } })).toEqual({
+      operation: 'GET /api/articles/feed',
+      status: 401,
+    });
+    expect(check('DELETE', '/api/articles/a-slug', 204, undefined)?.status).toBe(204);
+  });
+
+  it('refuses an undocumented status, a body off its schema, and a body where none is documented', () => {
+    expect(() => check('GET', '/api/tags', 404, { errors: { tag: ['x'] } })).toThrow(/status 404/);
+    expect(() => check('GET', '/api/profiles/jake', 200, { profile: { ...profile, email: 'leak' } })).toThrow(
+      /additional properties/,
+    );
+    expect(() => check('GET', '/api/profiles/jake', 200, { profile: { ...profile, bio: 3 } })).toThrow(/bio/);
+    expect(() => check('DELETE', '/api/articles/a-slug', 204, {})).toThrow(/none is documented/);
+  });
+
+  it('leaves unknown routes alone', () => {
+    expect(check('GET', '/api/nothing-here', 404, { errors: { route: ['not found'] } })).toBeUndefined();
   });
 });
 
