@@ -264,5 +264,5 @@ describe('responses match the document', () => {
       const sampled = classes(seen.filter((response) => response.operation === key).map((r) => r.status));
       expect({ key, sampled }).toEqual({ key, sampled: documented });
     }
-  });
+  }, 120_000); // some 80 requests, a few through workflow retries
 });
