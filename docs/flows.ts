@@ -11,6 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { dynamicTaskAccess } from '../cdk/dynamic-task-access.ts';
 import { compileFilterCriteria } from '../local/event-patterns.ts';
 import { type AslMachine, allStates, loadWorkflow, taskResource } from '../schemas/asl.ts';
+import { aslFlowchart } from '../schemas/asl-diagram.ts';
 import { type EventSourceDefinition, eventSources } from '../schemas/events.ts';
 import { functionSubstitution, functions } from '../schemas/functions.ts';
 import { fromRoot } from '../schemas/paths.ts';
@@ -228,59 +229,6 @@ function streamEvents(access: Access): string[] {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Mermaid
-
-const label = (text: string): string => `"${text.replace(/"/g, '#quot;')}"`;
-
-const SHAPES: Readonly<Record<string, readonly [string, string]>> = {
-  Task: ['[', ']'],
-  Choice: ['{', '}'],
-  Fail: ['([', '])'],
-  Succeed: ['([', '])'],
-};
-
-/** The states as a flowchart: Map and Parallel bodies as subgraphs, Catch clauses as dotted edges. */
-function diagram(machine: AslMachine): string[] {
-  const ids = new Map(allStates(machine).map(({ name }, index) => [name, `s${index}`]));
-  const id = (name: string) => ids.get(name) ?? name;
-  const out = ['flowchart TD', `  entry((start)) --> ${id(machine.StartAt)}`];
-  const draw = (inner: AslMachine, indent: string) => {
-    for (const [name, state] of Object.entries(inner.States)) {
-      const nested = [...(state.Branches ?? []), state.ItemProcessor, state.Iterator].filter(
-        (body): body is AslMachine => body !== undefined,
-      );
-      if (nested.length === 0) {
-        const [open, close] = SHAPES[state.Type] ?? ['[/', '/]'];
-        const text = state.Type === 'Fail' ? `${name}: ${String(state.Error)}` : name;
-        out.push(`${indent}${id(name)}${open}${label(text)}${close}`);
-        continue;
-      }
-      const kind = state.Type === 'Map' ? 'Map: for each item' : 'Parallel';
-      out.push(`${indent}subgraph ${id(name)} [${label(`${name} (${kind})`)}]`);
-      for (const body of nested) {
-        out.push(`${indent}  ${id(name)}_entry((start)) --> ${id(body.StartAt)}`);
-        draw(body, `${indent}  `);
-      }
-      out.push(`${indent}end`);
-    }
-    for (const [name, state] of Object.entries(inner.States)) {
-      const choices = (state.Choices ?? []) as readonly { readonly Next: string }[];
-      for (const target of new Set(choices.map((choice) => choice.Next))) {
-        out.push(`${indent}${id(name)} --> ${id(target)}`);
-      }
-      if (typeof state.Default === 'string')
-        out.push(`${indent}${id(name)} -->|otherwise| ${id(state.Default)}`);
-      if (state.Next) out.push(`${indent}${id(name)} --> ${id(state.Next)}`);
-      for (const clause of (state.Catch ?? []) as readonly { ErrorEquals: string[]; Next: string }[]) {
-        out.push(`${indent}${id(name)} -.->|${label(clause.ErrorEquals.join(', '))}| ${id(clause.Next)}`);
-      }
-    }
-  };
-  draw(machine, '  ');
-  return out;
-}
-
-// ---------------------------------------------------------------------------------------------
 // The document
 
 const routeName = (route: Route): string => `\`${route.method} ${route.path}\``;
@@ -333,7 +281,7 @@ function workflowChapter(workflow: WorkflowDefinition): string[] {
     ...(typeof asl.Comment === 'string' ? ['', `> ${asl.Comment}`] : []),
     '',
     '```mermaid',
-    ...diagram(asl),
+    ...aslFlowchart(asl),
     '```',
     '',
     `Lambda tasks: ${lambdas.join(', ') || 'none'}.${starts.length > 0 ? ` Starts ${starts.join(', ')}.` : ''}`,

@@ -9,6 +9,7 @@ import type { IncomingMessage } from 'node:http';
 import { z } from 'zod';
 import type { ArticleSearch } from '../lambdas/shared/search/article-search.ts';
 import type { TableId } from '../schemas/tables.ts';
+import { executionList, executionPage, mermaid } from './execution-viewer.ts';
 import { type FaultInjector, FaultSpecError, parseFaultSpec } from './faults.ts';
 import type { StreamPoller } from './stream-poller.ts';
 import type { LocalWorkflows } from './workflows.ts';
@@ -24,8 +25,8 @@ export interface AdminContext {
   readonly events: Pick<StreamPoller, 'settle' | 'deadLetters' | 'replayDeadLetters'>;
   /** The faults the runtime injects (local/faults.ts). */
   readonly faults: FaultInjector;
-  /** The workflow runner: which Retry and Catch clauses handled which errors. */
-  readonly workflows: Pick<LocalWorkflows, 'handledErrors'>;
+  /** The workflow runner: which Retry and Catch clauses handled which errors, its recent executions. */
+  readonly workflows: Pick<LocalWorkflows, 'handledErrors' | 'executions'>;
 }
 
 export interface AdminRequest {
@@ -38,6 +39,8 @@ export interface AdminRequest {
 
 export interface AdminReply {
   readonly statusCode: number;
+  /** JSON unless they say otherwise. */
+  readonly headers?: Readonly<Record<string, string>>;
   readonly body: string;
 }
 
@@ -56,6 +59,13 @@ const json = (statusCode: number, value: unknown): AdminReply => ({
   body: JSON.stringify(value),
 });
 const noContent: AdminReply = { statusCode: 204, body: '' };
+const html = (body: string): AdminReply => ({
+  statusCode: 200,
+  headers: { 'Content-Type': 'text/html; charset=utf-8' },
+  body,
+});
+/** The execution viewer's pages are HTML; `?format=json` answers what they show as JSON. */
+const wantsJson = (query: URLSearchParams): boolean => query.get('format') === 'json';
 const error = (statusCode: number, field: string, message: string): AdminReply =>
   json(statusCode, { errors: { [field]: [message] } });
 
@@ -163,6 +173,34 @@ export const adminRoutes: readonly AdminRoute[] = [
       faults.clear();
       return noContent;
     },
+  },
+  {
+    method: 'GET',
+    path: 'executions',
+    handle: async ({ query }, { workflows }) =>
+      wantsJson(query)
+        ? json(200, { executions: workflows.executions.list() })
+        : html(executionList(workflows.executions)),
+  },
+  {
+    method: 'GET',
+    path: 'executions/{name}',
+    handle: async ({ parameters, query }, { workflows }) => {
+      const execution = workflows.executions.get(parameters.name ?? '');
+      if (!execution) return error(404, 'execution', 'is not among the recent executions');
+      return wantsJson(query)
+        ? json(200, { execution, started: workflows.executions.children(execution.name) })
+        : html(executionPage(execution, workflows.executions));
+    },
+  },
+  {
+    method: 'GET',
+    path: 'assets/mermaid.min.js',
+    handle: async () => ({
+      statusCode: 200,
+      headers: { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'max-age=3600' },
+      body: mermaid(),
+    }),
   },
   {
     method: 'POST',

@@ -17,6 +17,7 @@ import { isServiceUnavailable } from '../lambdas/shared/errors.ts';
 import {
   cors,
   docsRoutes,
+  executionHeader,
   gatewayResponses,
   maxRequestBodyBytes,
   type Route,
@@ -24,7 +25,7 @@ import {
   type SuccessStatus,
   serviceUnavailable,
 } from '../schemas/routes.ts';
-import type { LocalAdmin } from './admin.ts';
+import { ADMIN_PATH_PREFIX, type LocalAdmin } from './admin.ts';
 import {
   parseRequestBody,
   renderStartSyncExecutionRequest,
@@ -57,6 +58,12 @@ interface Reply {
   readonly statusCode: number;
   readonly headers?: Record<string, string | number | boolean>;
   readonly body: string;
+}
+
+/** The workflow execution a request ran, for its log line. */
+interface Execution {
+  readonly summary: string;
+  readonly name: string;
 }
 
 const corsHeaders = {
@@ -196,12 +203,12 @@ export function createGateway(options: GatewayOptions): Server {
     { workflow, successStatus }: { workflow: string; successStatus: SuccessStatus },
     event: APIGatewayProxyEvent,
     authorizer: Record<string, string>,
-  ): Promise<{ reply: Reply; execution: string }> {
+  ): Promise<{ reply: Reply; execution?: Execution }> {
     if (event.body) {
       try {
         parseRequestBody(event.body);
       } catch {
-        return { reply: gatewayReply('BAD_REQUEST_BODY'), execution: '' };
+        return { reply: gatewayReply('BAD_REQUEST_BODY') };
       }
     }
     const request = renderStartSyncExecutionRequest({
@@ -212,7 +219,14 @@ export function createGateway(options: GatewayOptions): Server {
       body: event.body ?? '',
       authorizer,
     });
-    const result = await workflows.startSync(workflow, JSON.parse(request.input), request.name);
+    const result = await workflows.startSync(workflow, JSON.parse(request.input), request.name, {
+      trigger: {
+        kind: 'request',
+        method: event.httpMethod,
+        path: event.path,
+        requestId: event.requestContext.requestId,
+      },
+    });
     if (result.status === 'SUCCEEDED' && event.httpMethod !== 'GET') {
       // The write is committed: failing to wait for its events must not make the client retry it.
       await options.afterWrite?.().catch((error: unknown) => {
@@ -223,12 +237,22 @@ export function createGateway(options: GatewayOptions): Server {
     }
     const response = renderStartSyncExecutionResponse(result, event.requestContext.requestId, successStatus);
     return {
-      reply: { statusCode: response.statusCode, body: response.body },
-      execution: `${workflow}:${result.name}${result.status === 'SUCCEEDED' ? '' : ` ${result.status} ${result.error ?? ''}`}`,
+      reply: {
+        statusCode: response.statusCode,
+        headers: {
+          [executionHeader]: result.name,
+          'Access-Control-Expose-Headers': cors.exposeHeaders.join(','),
+        },
+        body: response.body,
+      },
+      execution: {
+        summary: `${workflow}${result.status === 'SUCCEEDED' ? '' : ` ${result.status} ${result.error ?? ''}`}`,
+        name: result.name,
+      },
     };
   }
 
-  async function handle(request: IncomingMessage): Promise<{ reply: Reply; execution?: string }> {
+  async function handle(request: IncomingMessage): Promise<{ reply: Reply; execution?: Execution }> {
     const url = new URL(request.url ?? '/', 'http://localhost');
     const method = request.method ?? 'GET';
     if (method === 'OPTIONS') {
@@ -318,7 +342,7 @@ export function createGateway(options: GatewayOptions): Server {
           reply: { statusCode: 500, body: JSON.stringify({ errors: { server: ['internal error'] } }) },
         };
       })
-      .then(({ reply, execution }: { reply: Reply; execution?: string }) => {
+      .then(({ reply, execution }: { reply: Reply; execution?: Execution }) => {
         if (reply.statusCode === serviceUnavailable.statusCode) options.database.suspect();
         const noBody = reply.statusCode === 204 || reply.body === '';
         response.writeHead(reply.statusCode, {
@@ -328,9 +352,11 @@ export function createGateway(options: GatewayOptions): Server {
         });
         response.end(noBody ? undefined : reply.body);
         const ms = (performance.now() - started).toFixed(0);
-        options.log(
-          `${request.method} ${request.url} ${reply.statusCode} ${ms}ms${execution ? ` ${execution}` : ''}`,
-        );
+        // The execution's page as a full URL, which terminals make a link.
+        const trace = execution
+          ? ` ${execution.summary} http://${request.headers.host}${ADMIN_PATH_PREFIX}executions/${execution.name}`
+          : '';
+        options.log(`${request.method} ${request.url} ${reply.statusCode} ${ms}ms${trace}`);
       });
   });
 }

@@ -23,6 +23,7 @@ import {
 } from '../schemas/asl.ts';
 import type { TableId } from '../schemas/tables.ts';
 import { type WorkflowDefinition, workflows } from '../schemas/workflows.ts';
+import { ExecutionHistory, type ExecutionRecord, type Trigger } from './execution-history.ts';
 import { type Fault, type FaultInjector, LambdaInvocationError, taskScope } from './faults.ts';
 import type { LocalLambdas } from './lambdas.ts';
 import { localFunctionArn } from './lambdas.ts';
@@ -31,8 +32,12 @@ import { localFunctionArn } from './lambdas.ts';
 type EventLog =
   ReturnType<StateMachine['run']>['eventLogs'] extends AsyncIterable<infer Event> ? Event : never;
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-/** A Task's local code; startExecution tasks add the executions they start to the caller's tree. */
-type TaskHandler = (input: Json, tree?: ExecutionTree) => Promise<Json>;
+/** The execution a Task runs in: startExecution tasks add the executions they start to its tree. */
+interface Caller {
+  readonly executionName: string;
+  readonly tree?: ExecutionTree;
+}
+type TaskHandler = (input: Json, caller: Caller) => Promise<Json>;
 
 export const localStateMachineArn = (name: string): string =>
   `arn:aws:states:us-east-1:000000000000:stateMachine:${name}`;
@@ -195,6 +200,8 @@ export class LocalWorkflows {
   private readonly statesByWorkflow = new Map<string, ReadonlyMap<string, AslState>>();
   private readonly handledRecent: HandledError[] = [];
   private readonly handledCounts = new Map<string, number>();
+  /** The recent executions, for the execution viewer (local/execution-viewer.ts). */
+  readonly executions = new ExecutionHistory();
 
   /**
    * Loads every workflow of the registry (tests pass their own registry and reader to check that
@@ -283,28 +290,42 @@ export class LocalWorkflows {
       };
     }
     // states:startExecution, the one kind left (assertSupported refused any other resource).
-    return async (input, tree) => {
+    return async (input, caller) => {
       const { StateMachineArn, Input } = input as { StateMachineArn: string; Input?: Json };
       const name = StateMachineArn.split(':').pop() ?? '';
       const fault = this.deps.faults?.pick({ service: 'states', action: 'StartExecution' });
       if (fault) throw stepFunctionsTaskError(fault);
       const payload = typeof Input === 'string' ? (JSON.parse(Input) as Json) : overTheWire(Input ?? {});
-      const executionArn = this.start(name, payload, undefined, tree);
+      const executionArn = this.start(name, payload, undefined, caller.tree, {
+        kind: 'execution',
+        parent: caller.executionName,
+      });
       return { ExecutionArn: executionArn, StartDate: new Date().toISOString() };
     };
   }
 
-  /** StartSyncExecution: runs to the end and answers as AWS does (FAILED is an answer, not a throw). */
+  /**
+   * StartSyncExecution: runs to the end and answers as AWS does (FAILED is an answer, not a throw).
+   * `trigger` says what started it, for the execution viewer (a stream batch is recognised by its input).
+   */
   async startSync(
     workflowName: string,
     input: Json,
     executionName: string = randomUUID(),
-    tree?: ExecutionTree,
+    { tree, trigger }: { tree?: ExecutionTree; trigger?: Trigger } = {},
   ): Promise<SyncExecutionResult> {
     const entry = this.machines.get(workflowName);
     if (!entry) throw new Error(`No workflow "${workflowName}"`);
     const executionArn = `arn:aws:states:us-east-1:000000000000:${entry.definition.type === 'EXPRESS' ? 'express' : 'execution'}:${workflowName}:${executionName}`;
     const started = Date.now();
+    const record = this.executions.begin({
+      name: executionName,
+      executionArn,
+      workflow: workflowName,
+      type: entry.definition.type,
+      input,
+      trigger,
+    });
     const handlers = Object.entries(this.handlersByWorkflow.get(workflowName) ?? {});
     const execution = entry.machine.run(input, {
       overrides: {
@@ -312,13 +333,15 @@ export class LocalWorkflows {
           handlers.map(([state, handler]) => [
             state,
             (taskInput: Json) =>
-              taskScope.run({ workflow: workflowName, state }, () => handler(taskInput, tree)),
+              taskScope.run({ workflow: workflowName, state }, () =>
+                handler(taskInput, { executionName, tree }),
+              ),
           ]),
         ),
       },
       context: { Execution: { Id: executionArn, Name: executionName } },
     });
-    const recorded = this.recordHandledErrors(workflowName, executionArn, execution.eventLogs);
+    const recorded = this.recordEvents(workflowName, record, execution.eventLogs);
     let result: SyncExecutionResult;
     try {
       const output = await execution.result;
@@ -335,22 +358,25 @@ export class LocalWorkflows {
       };
     }
     await recorded;
+    this.executions.end(record, result);
     this.deps.onExecutionEnd?.(result, workflowName, Date.now() - started);
     return result;
   }
 
   /**
-   * Records, from an execution's events, each error a state met and the Retry or Catch clause that
-   * handled it (the clause is found by its position in the state's definition).
+   * Records an execution's events: its states in the execution history, and each error a state met
+   * with the Retry or Catch clause that handled it (found by its position in the state's definition).
    */
-  private async recordHandledErrors(
+  private async recordEvents(
     workflow: string,
-    executionArn: string,
+    execution: ExecutionRecord,
     events: AsyncIterable<EventLog>,
   ): Promise<void> {
+    const { executionArn } = execution;
     const states = this.statesByWorkflow.get(workflow);
     const lastError = new Map<string, string>();
     for await (const event of events) {
+      this.executions.record(execution, event);
       const where = `${event.type === 'StateFailed' || event.type === 'StateRetried' || event.type === 'StateCaught' ? event.state.name : ''}#${'index' in event ? event.index : ''}`;
       if (event.type === 'StateFailed') lastError.set(where, event.Error);
       if (event.type !== 'StateRetried' && event.type !== 'StateCaught') continue;
@@ -393,6 +419,7 @@ export class LocalWorkflows {
     input: Json,
     executionName: string = randomUUID(),
     tree: ExecutionTree = new ExecutionTree(),
+    trigger?: Trigger,
   ): string {
     const executionArn = `arn:aws:states:us-east-1:000000000000:execution:${workflowName}:${executionName}`;
     const failure = (error: string, cause: string) => ({
@@ -402,7 +429,7 @@ export class LocalWorkflows {
       cause,
     });
     tree.enter();
-    const run = this.startSync(workflowName, input, executionName, tree)
+    const run = this.startSync(workflowName, input, executionName, { tree, trigger })
       .then(
         (result) =>
           tree.leave(

@@ -165,10 +165,18 @@ export const gatewayResponses = {
  */
 export const maxRequestBodyBytes = 200 * 1024;
 
-/** CORS: any origin may call the API; browsers send the Authorization header. */
+/**
+ * The header of a workflow route's response naming its execution (the express execution's name, which
+ * is API Gateway's request id), so a developer can look the execution up: locally at
+ * /_local/executions/<name>, in AWS in the state machine's logs.
+ */
+export const executionHeader = 'X-Conduit-Execution';
+
+/** CORS: any origin may call the API; browsers send the Authorization header and may read the execution. */
 export const cors = {
   allowOrigin: '*',
   allowHeaders: ['Content-Type', 'Authorization', 'X-Requested-With'],
+  exposeHeaders: [executionHeader],
   allowMethods: ['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS'],
   maxAgeSeconds: 86400,
 } as const;

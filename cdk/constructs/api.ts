@@ -52,6 +52,7 @@ import { functions } from '../../schemas/functions.ts';
 import {
   cors,
   docsRoutes,
+  executionHeader,
   gatewayResponses,
   type Route,
   routes,
@@ -97,6 +98,8 @@ const CORS_HEADERS = {
   'Access-Control-Allow-Methods': quoted(cors.allowMethods.join(',')),
 };
 const ALLOW_ORIGIN_PARAMETER = 'method.response.header.Access-Control-Allow-Origin';
+const EXPOSE_HEADERS_PARAMETER = 'method.response.header.Access-Control-Expose-Headers';
+const EXECUTION_PARAMETER = `method.response.header.${executionHeader}`;
 
 export class ConduitApi extends Construct {
   readonly restApi: RestApi;
@@ -244,7 +247,11 @@ export class ConduitApi extends Construct {
       ),
       methodResponses: WORKFLOW_RESPONSE_STATUSES.map((statusCode) => ({
         statusCode,
-        responseParameters: { [ALLOW_ORIGIN_PARAMETER]: true },
+        responseParameters: {
+          [ALLOW_ORIGIN_PARAMETER]: true,
+          [EXPOSE_HEADERS_PARAMETER]: true,
+          [EXECUTION_PARAMETER]: true,
+        },
       })),
     };
   }
@@ -274,7 +281,12 @@ export class ConduitApi extends Construct {
           {
             // The default response: the execution ran (whatever its outcome); the template decides.
             statusCode: '200',
-            responseParameters: corsParameters,
+            // The execution's name, from StartSyncExecution's answer (whatever status the template sets).
+            responseParameters: {
+              ...corsParameters,
+              [EXPOSE_HEADERS_PARAMETER]: quoted(cors.exposeHeaders.join(',')),
+              [EXECUTION_PARAMETER]: 'integration.response.body.name',
+            },
             responseTemplates: {
               'application/json': this.responseTemplate.replaceAll(
                 successStatusPlaceholder,

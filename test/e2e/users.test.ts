@@ -219,10 +219,14 @@ describe('the gateway', () => {
     expect(huge.status).toBe(413);
   });
 
-  it('logs one line per request with the workflow execution name', async () => {
+  it('logs one line per request with a link to the workflow execution', async () => {
     await registerUser(api);
     expect(
-      runtime().logLines.some((line) => /^POST \/api\/users 201 \d+ms register-user:\S+$/.test(line)),
+      runtime().logLines.some((line) =>
+        /^POST \/api\/users 201 \d+ms register-user http:\/\/localhost:\d+\/_local\/executions\/\S+$/.test(
+          line,
+        ),
+      ),
     ).toBe(true);
   });
 });

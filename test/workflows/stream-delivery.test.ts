@@ -20,6 +20,7 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { partitionOf } from '../../lambdas/shared/keys.ts';
 import { createLocalAdmin } from '../../local/admin.ts';
 import { localAwsConfig } from '../../local/dynamodb-local.ts';
+import { ExecutionHistory } from '../../local/execution-history.ts';
 import { FaultInjector } from '../../local/faults.ts';
 import type { LocalLambdas } from '../../local/lambdas.ts';
 import {
@@ -238,7 +239,10 @@ describe('a failing batch', () => {
       search: () => Promise.reject(new Error('not used')),
       events: poller,
       faults: new FaultInjector(),
-      workflows: { handledErrors: () => ({ byClause: new Map(), recent: [] }) },
+      workflows: {
+        handledErrors: () => ({ byClause: new Map(), recent: [] }),
+        executions: new ExecutionHistory(),
+      },
     });
     const server = createHttpServer(async (request, response) => {
       const reply = await admin(request, new URL(request.url ?? '/', 'http://localhost'));
