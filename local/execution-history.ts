@@ -63,9 +63,9 @@ export const REDACTED = '[redacted]';
 const SECRET_KEY = /^(password|passwordhash|token|authorization|jwt|secret|privatekey)$/i;
 /** Secrets inside strings: bcrypt hashes, JWTs, and an `Authorization: Token …` value. */
 const SECRET_TEXT = [
+  /\b(Token|Bearer) [\w.-]+/g,
   /\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}/g,
   /eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+/g,
-  /\b(Token|Bearer) [\w.-]+/g,
 ];
 
 /** The value with every secret replaced by REDACTED; JSON held in a string is redacted inside. */

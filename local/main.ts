@@ -12,10 +12,13 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { JavaMissingError } from './dynamodb-local.ts';
 import { type FaultRule, FaultSpecError, parseFaultSpec } from './faults.ts';
+import { compactStructuredLogs } from './log-format.ts';
 import { type SearchEngineChoice, searchEngineChoice, startSearchEngine } from './opensearch.ts';
 import { defaultDataDir, startRuntime } from './runtime.ts';
 
 const started = performance.now();
+// The handlers' JSON log and metric lines, as one readable line each in a terminal.
+if (process.stdout.isTTY) compactStructuredLogs(process.stdout);
 const dataDir = resolve(process.env.DATA_DIR ?? defaultDataDir());
 let asyncEvents: boolean;
 let faults: FaultRule[];

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { statusOfError } from '../lambdas/shared/errors.ts';
 import { articleSearch } from '../lambdas/shared/search/configured.ts';
+import { metricsNamespace } from '../schemas/functions.ts';
 import { type TableId, tableEnvVar, tables } from '../schemas/tables.ts';
 import { createLocalAdmin } from './admin.ts';
 import { localAwsConfig } from './dynamodb-local.ts';
@@ -111,6 +112,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? localAwsConfig.credentials.secretAccessKey,
       POWERTOOLS_TRACE_ENABLED: 'false',
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+      // The business metrics print as EMF lines, as in Lambda (test/support/runtime.ts turns them off).
+      POWERTOOLS_METRICS_NAMESPACE: metricsNamespace,
+      POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? 'false',
       ...Object.fromEntries(tables.map((table) => [tableEnvVar(table.id), tableNames[table.id]])),
     });
     const lambdas = await LocalLambdas.load(faults);

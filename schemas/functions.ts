@@ -131,4 +131,7 @@ export function findFunction(name: string): FunctionDefinition {
 }
 
 /** ASL substitution variable for a function's ARN, e.g. ${IssueTokenFunctionArn}. */
+/** CloudWatch namespace of the functions' business metrics (Powertools Metrics, EMF). */
+export const metricsNamespace = 'Conduit';
+
 export const functionSubstitution = (name: string): string => `${pascalCase(name)}FunctionArn`;

@@ -22,7 +22,12 @@ import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-n
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { type FunctionDefinition, functions, type TableAccess } from '../../schemas/functions.ts';
+import {
+  type FunctionDefinition,
+  functions,
+  metricsNamespace,
+  type TableAccess,
+} from '../../schemas/functions.ts';
 import { pascalCase } from '../../schemas/naming.ts';
 import { fromRoot, repoRoot } from '../../schemas/paths.ts';
 import { type TableId, tableEnvVar, tables } from '../../schemas/tables.ts';
@@ -149,7 +154,7 @@ export class ConduitFunctions extends Construct {
       POWERTOOLS_LOG_LEVEL: config.logLevel,
       POWERTOOLS_LOGGER_LOG_EVENT: 'false',
       POWERTOOLS_TRACER_CAPTURE_RESPONSE: 'false',
-      POWERTOOLS_METRICS_NAMESPACE: 'Conduit',
+      POWERTOOLS_METRICS_NAMESPACE: metricsNamespace,
       STAGE: config.stage,
     };
     // Every function learns every table's name: task functions build transaction items for their

@@ -30,6 +30,7 @@ export const handler = async (
   context: Context,
 ): Promise<APIGatewayAuthorizerResult> => {
   logger.addContext(context);
+  logger.setCorrelationId(event.requestContext.requestId);
   const header = authorizationHeader(event.headers)?.trim() ?? '';
   if (header === '') {
     if (findRoute(event.httpMethod, event.resource)?.auth === 'optional') {

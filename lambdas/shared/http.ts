@@ -71,6 +71,8 @@ export function parseQuery<Schema extends z.ZodType>(
 export function apiHandler(run: (request: ApiRequest) => Promise<ApiResponse>) {
   return async (event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> => {
     logger.addContext(context);
+    // API Gateway's request id: a workflow route's execution is named after it (the correlation id).
+    logger.setCorrelationId(event.requestContext.requestId);
     const userId = event.requestContext.authorizer?.userId || undefined;
     try {
       const response = await run({

@@ -4,6 +4,7 @@
  */
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { commentKey } from '../shared/keys.ts';
+import { workflowTask } from '../shared/observability.ts';
 import { type Comment, presentComment, presentProfile } from '../shared/presenters.ts';
 import type { CommentRecord, ProfileRecord, UserRecord } from '../shared/records.ts';
 
@@ -19,21 +20,21 @@ export interface BuildCommentInput {
 
 type AttributeMap = Parameters<typeof unmarshall>[0];
 
-export const handler = async (
-  input: BuildCommentInput,
-): Promise<{ item: Record<string, unknown>; comment: Comment }> => {
-  const author = unmarshall(input.author as AttributeMap) as ProfileRecord & Pick<UserRecord, 'id'>;
-  const id = Number(input.commentId);
-  const now = new Date().toISOString();
-  const record: CommentRecord = {
-    ...commentKey(input.articleId, id),
-    id,
-    articleId: input.articleId,
-    body: input.body,
-    authorId: author.id,
-    createdAt: now,
-    updatedAt: now,
-  };
-  // The author is the caller, who cannot follow themselves.
-  return { item: marshall(record), comment: presentComment(record, presentProfile(author, false)) };
-};
+export const handler = workflowTask(
+  async (input: BuildCommentInput): Promise<{ item: Record<string, unknown>; comment: Comment }> => {
+    const author = unmarshall(input.author as AttributeMap) as ProfileRecord & Pick<UserRecord, 'id'>;
+    const id = Number(input.commentId);
+    const now = new Date().toISOString();
+    const record: CommentRecord = {
+      ...commentKey(input.articleId, id),
+      id,
+      articleId: input.articleId,
+      body: input.body,
+      authorId: author.id,
+      createdAt: now,
+      updatedAt: now,
+    };
+    // The author is the caller, who cannot follow themselves.
+    return { item: marshall(record), comment: presentComment(record, presentProfile(author, false)) };
+  },
+);

@@ -16,6 +16,7 @@ import { documentClient } from '../shared/clients.ts';
 import { tableName } from '../shared/config.ts';
 import { asDependencyFailure } from '../shared/errors.ts';
 import { articleKey, followingKey } from '../shared/keys.ts';
+import { workflowTask } from '../shared/observability.ts';
 import { FEED_FROM_EVERY_ARTICLE, type FeedRecord, type FollowRecord } from '../shared/records.ts';
 import { deleteRequest, type FanOutJob, feedEntriesOf, type Item } from './plan-fan-out-writes.ts';
 
@@ -37,48 +38,50 @@ export interface FeedCheck {
 const followIdentity = (readerId: string, authorId: string): string => `${readerId}\n${authorId}`;
 const readerOf = (entry: FeedRecord): string => entry.pk.slice(entry.pk.indexOf('#') + 1);
 
-export const handler = async ({ job, items }: { job: FanOutJob; items: Item[] }): Promise<FeedCheck> => {
-  const entries = feedEntriesOf(job, items);
-  if (!entries.length) return { removals: [], guarded: [] };
-  const articleIds = [...new Set(entries.map((entry) => entry.articleId))];
-  const follows = new Map(
-    entries.map((entry) => [
-      followIdentity(readerOf(entry), entry.authorId),
-      followingKey(readerOf(entry), entry.authorId),
-    ]),
-  );
-  const [articles, followItems] = await Promise.all([
-    batchGetAll(
-      documentClient,
-      articlesTable,
-      articleIds.map((id) => ({ pk: articleKey(id) })),
-      'id',
-    ),
-    batchGetAll(documentClient, relationsTable, [...follows.values()], 'followerId, followeeId, feedFrom'),
-  ]).catch(asDependencyFailure);
-  const existing = new Set(articles.map((article) => String(article.id)));
-  const feedFromOf = new Map(
-    (followItems as unknown as FollowRecord[]).map((follow) => [
-      followIdentity(follow.followerId, follow.followeeId),
-      follow.feedFrom ?? FEED_FROM_EVERY_ARTICLE,
-    ]),
-  );
+export const handler = workflowTask(
+  async ({ job, items }: { job: FanOutJob; items: Item[] }): Promise<FeedCheck> => {
+    const entries = feedEntriesOf(job, items);
+    if (!entries.length) return { removals: [], guarded: [] };
+    const articleIds = [...new Set(entries.map((entry) => entry.articleId))];
+    const follows = new Map(
+      entries.map((entry) => [
+        followIdentity(readerOf(entry), entry.authorId),
+        followingKey(readerOf(entry), entry.authorId),
+      ]),
+    );
+    const [articles, followItems] = await Promise.all([
+      batchGetAll(
+        documentClient,
+        articlesTable,
+        articleIds.map((id) => ({ pk: articleKey(id) })),
+        'id',
+      ),
+      batchGetAll(documentClient, relationsTable, [...follows.values()], 'followerId, followeeId, feedFrom'),
+    ]).catch(asDependencyFailure);
+    const existing = new Set(articles.map((article) => String(article.id)));
+    const feedFromOf = new Map(
+      (followItems as unknown as FollowRecord[]).map((follow) => [
+        followIdentity(follow.followerId, follow.followeeId),
+        follow.feedFrom ?? FEED_FROM_EVERY_ARTICLE,
+      ]),
+    );
 
-  const check: FeedCheck = { removals: [], guarded: [] };
-  for (const entry of entries) {
-    if (!existing.has(entry.articleId)) {
-      check.removals.push(deleteRequest(entry));
-      continue;
+    const check: FeedCheck = { removals: [], guarded: [] };
+    for (const entry of entries) {
+      if (!existing.has(entry.articleId)) {
+        check.removals.push(deleteRequest(entry));
+        continue;
+      }
+      const identity = followIdentity(readerOf(entry), entry.authorId);
+      const feedFrom = feedFromOf.get(identity);
+      if (feedFrom !== undefined && entry.createdAt >= feedFrom) continue;
+      const follow = followingKey(readerOf(entry), entry.authorId);
+      check.guarded.push({
+        entry: { pk: { S: entry.pk }, sk: { S: entry.sk } },
+        follow: { pk: { S: follow.pk }, sk: { S: follow.sk } },
+        createdAt: entry.createdAt,
+      });
     }
-    const identity = followIdentity(readerOf(entry), entry.authorId);
-    const feedFrom = feedFromOf.get(identity);
-    if (feedFrom !== undefined && entry.createdAt >= feedFrom) continue;
-    const follow = followingKey(readerOf(entry), entry.authorId);
-    check.guarded.push({
-      entry: { pk: { S: entry.pk }, sk: { S: entry.sk } },
-      follow: { pk: { S: follow.pk }, sk: { S: follow.sk } },
-      createdAt: entry.createdAt,
-    });
-  }
-  return check;
-};
+    return check;
+  },
+);

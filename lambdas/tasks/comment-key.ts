@@ -4,6 +4,7 @@
  * unknown id. Pure computation.
  */
 import { commentKey } from '../shared/keys.ts';
+import { workflowTask } from '../shared/observability.ts';
 
 export interface CommentKeyResult {
   readonly key?: { pk: { S: string }; sk: { S: string } };
@@ -12,14 +13,10 @@ export interface CommentKeyResult {
 // At most 10 digits: the sort key pads ids to 10 digits.
 const COMMENT_ID = /^\d{1,10}$/;
 
-export const handler = async ({
-  articleId,
-  commentId,
-}: {
-  articleId: string;
-  commentId: string;
-}): Promise<CommentKeyResult> => {
-  if (!COMMENT_ID.test(commentId)) return {};
-  const { pk, sk } = commentKey(articleId, Number(commentId));
-  return { key: { pk: { S: pk }, sk: { S: sk } } };
-};
+export const handler = workflowTask(
+  async ({ articleId, commentId }: { articleId: string; commentId: string }): Promise<CommentKeyResult> => {
+    if (!COMMENT_ID.test(commentId)) return {};
+    const { pk, sk } = commentKey(articleId, Number(commentId));
+    return { key: { pk: { S: pk }, sk: { S: sk } } };
+  },
+);

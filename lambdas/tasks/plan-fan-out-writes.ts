@@ -6,6 +6,7 @@
 import type { AttributeValue, WriteRequest } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { favoritedKey, favoriteKey, feedKey } from '../shared/keys.ts';
+import { businessMetric, countMetric, workflowTask } from '../shared/observability.ts';
 import type { FeedRecord } from '../shared/records.ts';
 
 /**
@@ -94,10 +95,13 @@ function requestsFor(job: FanOutJob, items: readonly Item[]): WriteRequest[] {
   }
 }
 
-export const handler = async ({
-  job,
-  items,
-}: {
-  job: FanOutJob;
-  items: Item[];
-}): Promise<{ requests: WriteRequest[] }> => ({ requests: requestsFor(job, items) });
+export const handler = workflowTask(
+  async ({ job, items }: { job: FanOutJob; items: Item[] }): Promise<{ requests: WriteRequest[] }> => {
+    const requests = requestsFor(job, items);
+    // Counted when planned: the workflow's BatchWriteItem writes them, retrying what is unprocessed.
+    if (job.kind === 'feed-article' || job.kind === 'feed-author') {
+      countMetric(businessMetric.feedEntriesWritten, requests.length);
+    }
+    return { requests };
+  },
+);

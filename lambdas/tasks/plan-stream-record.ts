@@ -6,6 +6,7 @@
 import { DynamoDBStreamRecord } from '@aws-lambda-powertools/parser/schemas/dynamodb';
 import type { z } from 'zod';
 import { articleKey, partitionOf } from '../shared/keys.ts';
+import { businessMetric, countMetric, workflowTask } from '../shared/observability.ts';
 import { type ArticleRecord, FEED_FROM_EVERY_ARTICLE, type FollowRecord } from '../shared/records.ts';
 import type { FanOutJob } from './plan-fan-out-writes.ts';
 
@@ -34,6 +35,7 @@ function planArticleChange(record: StreamRecord): StreamRecordPlan {
   const followers = partitionOf.followers(authorId);
   switch (record.eventName) {
     case 'INSERT':
+      countMetric(businessMetric.articlesCreated, 1);
       return {
         article,
         fanOuts: [{ kind: 'feed-article', partition: followers, articleId, authorId, createdAt }],
@@ -73,7 +75,7 @@ function planFollowChange(record: StreamRecord): StreamRecordPlan {
   }
 }
 
-export const handler = async (input: { record: unknown }): Promise<StreamRecordPlan> => {
+export const handler = workflowTask(async (input: { record: unknown }): Promise<StreamRecordPlan> => {
   // A record that is not a DynamoDB stream record is a wiring bug: the parse error fails the task.
   const record = DynamoDBStreamRecord.parse(input.record);
   const pk = String(record.dynamodb.Keys.pk ?? '');
@@ -81,4 +83,4 @@ export const handler = async (input: { record: unknown }): Promise<StreamRecordP
   if (pk.startsWith(articleKey(''))) return planArticleChange(record);
   if (pk.startsWith(partitionOf.following(''))) return planFollowChange(record);
   throw new Error(`no plan for a stream record of item ${pk}`);
-};
+});

@@ -3,6 +3,7 @@
  * them answer exactly as the read Lambdas do (lambdas/shared/presenters.ts). Pure computation.
  */
 import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { workflowTask } from '../shared/observability.ts';
 import { presentArticle, presentProfile } from '../shared/presenters.ts';
 import type { ArticleRecord, ProfileRecord } from '../shared/records.ts';
 
@@ -24,10 +25,12 @@ export interface PresentArticleInput {
 
 const isSet = (flag: Flag): boolean => (typeof flag === 'boolean' ? flag : flag.Item !== undefined);
 
-export const handler = async ({ article, author, favorited, following }: PresentArticleInput) => ({
-  article: presentArticle(
-    unmarshall(article) as ArticleRecord,
-    presentProfile(unmarshall(author) as ProfileRecord, isSet(following)),
-    isSet(favorited),
-  ),
-});
+export const handler = workflowTask(
+  async ({ article, author, favorited, following }: PresentArticleInput) => ({
+    article: presentArticle(
+      unmarshall(article) as ArticleRecord,
+      presentProfile(unmarshall(author) as ProfileRecord, isSet(following)),
+      isSet(favorited),
+    ),
+  }),
+);

@@ -1,5 +1,6 @@
 /** Workflow task of follow-user and unfollow-user: the profile response of a stored user. */
 import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { workflowTask } from '../shared/observability.ts';
 import { type Profile, presentProfile } from '../shared/presenters.ts';
 import type { ProfileRecord } from '../shared/records.ts';
 
@@ -11,6 +12,8 @@ export interface PresentProfileInput {
 
 type AttributeMap = Parameters<typeof unmarshall>[0];
 
-export const handler = async ({ user, following }: PresentProfileInput): Promise<{ profile: Profile }> => ({
-  profile: presentProfile(unmarshall(user as AttributeMap) as ProfileRecord, following),
-});
+export const handler = workflowTask(
+  async ({ user, following }: PresentProfileInput): Promise<{ profile: Profile }> => ({
+    profile: presentProfile(unmarshall(user as AttributeMap) as ProfileRecord, following),
+  }),
+);

@@ -4,6 +4,7 @@
  * (the task throws) rather than index garbage.
  */
 import { z } from 'zod';
+import { workflowTask } from '../shared/observability.ts';
 import type { ArticleRecord } from '../shared/records.ts';
 import { toSearchDocument } from '../shared/search/article-search.ts';
 import { articleSearch } from '../shared/search/configured.ts';
@@ -26,15 +27,15 @@ export type SyncSearchIndexInput =
   | { readonly action: 'upsert'; readonly article: ArticleRecord }
   | { readonly action: 'remove'; readonly articleId: string };
 
-export const handler = async (
-  input: SyncSearchIndexInput,
-): Promise<{ action: string; articleId: string }> => {
-  const request = syncRequest.parse(input);
-  const search = await articleSearch();
-  if (request.action === 'remove') {
-    await search.remove(request.articleId);
-    return { action: request.action, articleId: request.articleId };
-  }
-  await search.upsert(toSearchDocument(request.article as unknown as ArticleRecord));
-  return { action: request.action, articleId: request.article.id };
-};
+export const handler = workflowTask(
+  async (input: SyncSearchIndexInput): Promise<{ action: string; articleId: string }> => {
+    const request = syncRequest.parse(input);
+    const search = await articleSearch();
+    if (request.action === 'remove') {
+      await search.remove(request.articleId);
+      return { action: request.action, articleId: request.articleId };
+    }
+    await search.upsert(toSearchDocument(request.article as unknown as ArticleRecord));
+    return { action: request.action, articleId: request.article.id };
+  },
+);

@@ -14,6 +14,7 @@ import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { updateArticleRequest, validationErrors } from '../../schemas/requests.ts';
 import { tableName } from '../shared/config.ts';
 import { slugKey } from '../shared/keys.ts';
+import { workflowTask } from '../shared/observability.ts';
 import type { ArticleRecord } from '../shared/records.ts';
 import { slugForAttempt, slugify } from '../shared/slugs.ts';
 
@@ -41,89 +42,87 @@ function nextSlug(before: ArticleRecord, title: string, slugAttempt: number): st
   return slugForAttempt(title, slugAttempt);
 }
 
-export const handler = async ({
-  body,
-  current,
-  slugAttempt,
-}: ArticleUpdateInput): Promise<ArticleUpdateResult> => {
-  const parsed = updateArticleRequest.safeParse(body ?? {});
-  if (!parsed.success) return { errors: validationErrors(parsed.error) };
-  const changes = parsed.data.article;
-  const before = unmarshall(current) as ArticleRecord;
-  const title = changes.title ?? before.title;
-  const after: ArticleRecord = {
-    ...before,
-    slug: nextSlug(before, title, slugAttempt),
-    title,
-    description: changes.description ?? before.description,
-    body: changes.body ?? before.body,
-    tagList: changes.tagList ?? before.tagList,
-    // Strictly later than the read value, so an update is always visible in updatedAt.
-    updatedAt: new Date(Math.max(Date.now(), Date.parse(before.updatedAt) + 1)).toISOString(),
-  };
+export const handler = workflowTask(
+  async ({ body, current, slugAttempt }: ArticleUpdateInput): Promise<ArticleUpdateResult> => {
+    const parsed = updateArticleRequest.safeParse(body ?? {});
+    if (!parsed.success) return { errors: validationErrors(parsed.error) };
+    const changes = parsed.data.article;
+    const before = unmarshall(current) as ArticleRecord;
+    const title = changes.title ?? before.title;
+    const after: ArticleRecord = {
+      ...before,
+      slug: nextSlug(before, title, slugAttempt),
+      title,
+      description: changes.description ?? before.description,
+      body: changes.body ?? before.body,
+      tagList: changes.tagList ?? before.tagList,
+      // Strictly later than the read value, so an update is always visible in updatedAt.
+      updatedAt: new Date(Math.max(Date.now(), Date.parse(before.updatedAt) + 1)).toISOString(),
+    };
 
-  const table = tableName('Articles');
-  const owner = { ':articleId': { S: before.id } };
-  const [oldMarker, newMarker] = [slugKey(before.slug), slugKey(after.slug)];
-  const renamed = oldMarker !== newMarker;
-  return {
-    transactItems: [
-      {
-        Update: {
-          TableName: table,
-          Key: { pk: { S: before.pk } },
-          UpdateExpression:
-            'SET #slug = :slug, #title = :title, #description = :description, #body = :body, #tagList = :tagList, #updatedAt = :updatedAt',
-          ConditionExpression: '#updatedAt = :readUpdatedAt AND #slug = :readSlug',
-          ExpressionAttributeNames: {
-            '#slug': 'slug',
-            '#title': 'title',
-            '#description': 'description',
-            '#body': 'body',
-            '#tagList': 'tagList',
-            '#updatedAt': 'updatedAt',
+    const table = tableName('Articles');
+    const owner = { ':articleId': { S: before.id } };
+    const [oldMarker, newMarker] = [slugKey(before.slug), slugKey(after.slug)];
+    const renamed = oldMarker !== newMarker;
+    return {
+      transactItems: [
+        {
+          Update: {
+            TableName: table,
+            Key: { pk: { S: before.pk } },
+            UpdateExpression:
+              'SET #slug = :slug, #title = :title, #description = :description, #body = :body, #tagList = :tagList, #updatedAt = :updatedAt',
+            ConditionExpression: '#updatedAt = :readUpdatedAt AND #slug = :readSlug',
+            ExpressionAttributeNames: {
+              '#slug': 'slug',
+              '#title': 'title',
+              '#description': 'description',
+              '#body': 'body',
+              '#tagList': 'tagList',
+              '#updatedAt': 'updatedAt',
+            },
+            ExpressionAttributeValues: marshall({
+              ':slug': after.slug,
+              ':title': after.title,
+              ':description': after.description,
+              ':body': after.body,
+              ':tagList': after.tagList,
+              ':updatedAt': after.updatedAt,
+              ':readUpdatedAt': before.updatedAt,
+              ':readSlug': before.slug,
+            }),
           },
-          ExpressionAttributeValues: marshall({
-            ':slug': after.slug,
-            ':title': after.title,
-            ':description': after.description,
-            ':body': after.body,
-            ':tagList': after.tagList,
-            ':updatedAt': after.updatedAt,
-            ':readUpdatedAt': before.updatedAt,
-            ':readSlug': before.slug,
-          }),
         },
-      },
-      renamed
-        ? {
-            Put: {
-              TableName: table,
-              Item: { pk: { S: newMarker }, articleId: { S: before.id } },
-              ConditionExpression: 'attribute_not_exists(pk)',
-            },
-          }
-        : {
-            ConditionCheck: {
-              TableName: table,
-              Key: { pk: { S: oldMarker } },
-              ConditionExpression: 'articleId = :articleId',
-              ExpressionAttributeValues: owner,
-            },
-          },
-      ...(renamed
-        ? [
-            {
-              Delete: {
+        renamed
+          ? {
+              Put: {
+                TableName: table,
+                Item: { pk: { S: newMarker }, articleId: { S: before.id } },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            }
+          : {
+              ConditionCheck: {
                 TableName: table,
                 Key: { pk: { S: oldMarker } },
                 ConditionExpression: 'articleId = :articleId',
                 ExpressionAttributeValues: owner,
               },
             },
-          ]
-        : []),
-    ],
-    item: marshall(after),
-  };
-};
+        ...(renamed
+          ? [
+              {
+                Delete: {
+                  TableName: table,
+                  Key: { pk: { S: oldMarker } },
+                  ConditionExpression: 'articleId = :articleId',
+                  ExpressionAttributeValues: owner,
+                },
+              },
+            ]
+          : []),
+      ],
+      item: marshall(after),
+    };
+  },
+);

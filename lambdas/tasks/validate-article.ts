@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { createArticleRequest, validationErrors } from '../../schemas/requests.ts';
 import { articleKey, slugKey } from '../shared/keys.ts';
+import { workflowTask } from '../shared/observability.ts';
 import type { ArticleRecord } from '../shared/records.ts';
 import { slugForAttempt } from '../shared/slugs.ts';
 
@@ -24,29 +25,27 @@ export type NewArticleResult =
       readonly item: Record<string, unknown>;
     };
 
-export const handler = async ({
-  body,
-  authorId,
-  slugAttempt,
-}: NewArticleInput): Promise<NewArticleResult> => {
-  const parsed = createArticleRequest.safeParse(body ?? {});
-  if (!parsed.success) return { errors: validationErrors(parsed.error) };
-  const { title, description, body: text, tagList = [] } = parsed.data.article;
-  const id = randomUUID();
-  const now = new Date().toISOString();
-  const record: ArticleRecord = {
-    pk: articleKey(id),
-    id,
-    slug: slugForAttempt(title, slugAttempt),
-    title,
-    description,
-    body: text,
-    tagList,
-    authorId,
-    createdAt: now,
-    updatedAt: now,
-    favoritesCount: 0,
-    commentSeq: 0,
-  };
-  return { articleId: id, slugKey: slugKey(record.slug), item: marshall(record) };
-};
+export const handler = workflowTask(
+  async ({ body, authorId, slugAttempt }: NewArticleInput): Promise<NewArticleResult> => {
+    const parsed = createArticleRequest.safeParse(body ?? {});
+    if (!parsed.success) return { errors: validationErrors(parsed.error) };
+    const { title, description, body: text, tagList = [] } = parsed.data.article;
+    const id = randomUUID();
+    const now = new Date().toISOString();
+    const record: ArticleRecord = {
+      pk: articleKey(id),
+      id,
+      slug: slugForAttempt(title, slugAttempt),
+      title,
+      description,
+      body: text,
+      tagList,
+      authorId,
+      createdAt: now,
+      updatedAt: now,
+      favoritesCount: 0,
+      commentSeq: 0,
+    };
+    return { articleId: id, slugKey: slugKey(record.slug), item: marshall(record) };
+  },
+);

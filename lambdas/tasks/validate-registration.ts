@@ -9,6 +9,7 @@ import bcrypt from 'bcryptjs';
 import { registerUserRequest, validationErrors } from '../../schemas/requests.ts';
 import { bcryptCost } from '../shared/config.ts';
 import { emailKey, userKey, usernameKey } from '../shared/keys.ts';
+import { workflowTask } from '../shared/observability.ts';
 import type { UserRecord } from '../shared/records.ts';
 
 export interface RegistrationInput {
@@ -26,7 +27,7 @@ export type RegistrationResult =
       readonly user: { email: string; username: string; bio: null; image: null };
     };
 
-export const handler = async ({ body }: RegistrationInput): Promise<RegistrationResult> => {
+export const handler = workflowTask(async ({ body }: RegistrationInput): Promise<RegistrationResult> => {
   const parsed = registerUserRequest.safeParse(body ?? {});
   if (!parsed.success) return { errors: validationErrors(parsed.error) };
   const { username, email, password } = parsed.data.user;
@@ -52,4 +53,4 @@ export const handler = async ({ body }: RegistrationInput): Promise<Registration
     item: marshall(record),
     user: { email, username, bio: null, image: null },
   };
-};
+});

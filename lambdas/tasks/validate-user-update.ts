@@ -14,6 +14,7 @@ import bcrypt from 'bcryptjs';
 import { updateUserRequest, validationErrors } from '../../schemas/requests.ts';
 import { bcryptCost, tableName } from '../shared/config.ts';
 import { emailKey, usernameKey } from '../shared/keys.ts';
+import { workflowTask } from '../shared/observability.ts';
 import type { UserRecord } from '../shared/records.ts';
 
 export interface UserUpdateInput {
@@ -32,7 +33,7 @@ export type UserUpdateResult =
 
 type AttributeMap = Parameters<typeof unmarshall>[0];
 
-export const handler = async ({ body, current }: UserUpdateInput): Promise<UserUpdateResult> => {
+export const handler = workflowTask(async ({ body, current }: UserUpdateInput): Promise<UserUpdateResult> => {
   const parsed = updateUserRequest.safeParse(body ?? {});
   if (!parsed.success) return { errors: validationErrors(parsed.error) };
   const changes = parsed.data.user;
@@ -101,4 +102,4 @@ export const handler = async ({ body, current }: UserUpdateInput): Promise<UserU
     ],
     user: { email: after.email, username: after.username, bio: after.bio, image: after.image },
   };
-};
+});

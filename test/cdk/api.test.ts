@@ -15,6 +15,7 @@ import { functions } from '../../schemas/functions.ts';
 import {
   cors,
   docsRoutes,
+  executionHeader,
   gatewayResponses,
   type Route,
   routes,
@@ -124,18 +125,24 @@ describe('API: the routes of schemas/routes.ts', () => {
               String(route.target.successStatus),
             ),
           },
+          // The execution's name, for the developer to find it (CORS lets browsers read it).
           ResponseParameters: {
             'method.response.header.Access-Control-Allow-Origin': `'${cors.allowOrigin}'`,
+            'method.response.header.Access-Control-Expose-Headers': `'${cors.exposeHeaders.join(',')}'`,
+            [`method.response.header.${executionHeader}`]: 'integration.response.body.name',
           },
         },
         expect.objectContaining({ SelectionPattern: '4\\d{2}', StatusCode: '500' }),
         expect.objectContaining({ SelectionPattern: '5\\d{2}', StatusCode: '500' }),
       ]);
-      expect(
-        (method.MethodResponses as unknown as { StatusCode: string }[]).map(
-          (response) => response.StatusCode,
-        ),
-      ).toEqual([...WORKFLOW_RESPONSE_STATUSES]);
+      const methodResponses = method.MethodResponses as unknown as {
+        StatusCode: string;
+        ResponseParameters: Record<string, boolean>;
+      }[];
+      expect(methodResponses.map((response) => response.StatusCode)).toEqual([...WORKFLOW_RESPONSE_STATUSES]);
+      for (const response of methodResponses) {
+        expect(response.ResponseParameters[`method.response.header.${executionHeader}`]).toBe(true);
+      }
     },
   );
 
