@@ -29,6 +29,16 @@ export const workflows: readonly WorkflowDefinition[] = [
   { name: 'fan-out', type: 'STANDARD', carriesSecrets: false },
 ];
 
+/**
+ * Business metrics of steps no Lambda runs, each the number of times a state is entered: CDK counts
+ * them from the workflow's execution logs with a metric filter (the Lambdas publish theirs as EMF,
+ * lambdas/shared/observability.ts), into the same namespace.
+ */
+export const stateMetrics: readonly { workflow: string; state: string; metric: string }[] = [
+  // A batch of feed writes BatchWriteItem left partly unprocessed (throttling), written again.
+  { workflow: 'fan-out', state: 'Retry only the unprocessed items', metric: 'FanOutBatchesRetried' },
+];
+
 /** Path of a workflow's ASL file, relative to the repository root. */
 export const workflowFile = (workflow: WorkflowDefinition): string =>
   `state-machines/${workflow.type === 'EXPRESS' ? 'express' : 'standard'}/${workflow.name}.asl.json`;

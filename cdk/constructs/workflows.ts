@@ -14,10 +14,11 @@ import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import { FilterPattern, LogGroup, MetricFilter } from 'aws-cdk-lib/aws-logs';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import {
+  allStates,
   assertAllSubstituted,
   assertSupported,
   knownVariables,
@@ -28,9 +29,10 @@ import {
   requiredPermissions,
   substitutionValues,
 } from '../../schemas/asl.ts';
+import { metricsNamespace } from '../../schemas/functions.ts';
 import { pascalCase } from '../../schemas/naming.ts';
 import type { TableId } from '../../schemas/tables.ts';
-import { workflows } from '../../schemas/workflows.ts';
+import { stateMetrics, workflows } from '../../schemas/workflows.ts';
 import { perStackName, resourcePrefix, type StageConfig } from '../config.ts';
 import { dynamicTaskAccess } from '../dynamic-task-access.ts';
 import { ANY_RESOURCE_FINDING, acknowledge } from '../nag.ts';
@@ -83,6 +85,24 @@ export class ConduitWorkflows extends Construct {
     });
   }
 
+  /** The business metrics of states no Lambda runs, counted in the execution logs (ALL: every state entered). */
+  private countStatesEntered(workflow: string, asl: LoadedWorkflow['asl'], logGroup: LogGroup): void {
+    for (const counted of stateMetrics.filter((metric) => metric.workflow === workflow)) {
+      const state = allStates(asl).find((visited) => visited.name === counted.state)?.state;
+      if (!state) throw new Error(`Metric ${counted.metric}: ${workflow} has no state "${counted.state}"`);
+      new MetricFilter(this, `${pascalCase(workflow)}${counted.metric}`, {
+        logGroup,
+        metricNamespace: metricsNamespace,
+        metricName: counted.metric,
+        metricValue: '1',
+        filterPattern: FilterPattern.all(
+          FilterPattern.stringValue('$.type', '=', `${state.Type}StateEntered`),
+          FilterPattern.stringValue('$.details.name', '=', counted.state),
+        ),
+      });
+    }
+  }
+
   private createStateMachine(loaded: LoadedWorkflow): StateMachine {
     const { definition, file, text, asl } = loaded;
     const { config } = this.props;
@@ -113,6 +133,7 @@ export class ConduitWorkflows extends Construct {
       tracingEnabled: true,
       logs: { destination: logGroup, level: LogLevel.ALL, includeExecutionData: !definition.carriesSecrets },
     });
+    this.countStatesEntered(definition.name, asl, logGroup);
     if (definition.type === 'STANDARD') {
       new Alarm(this, `${id}FailedExecutionsAlarm`, {
         alarmDescription: `An execution of ${name} failed: find it (status FAILED) and run its input again (docs/deploy.md)`,

@@ -9,8 +9,9 @@ import {
   placeholders,
   requiredPermissions,
 } from '../../schemas/asl.ts';
+import { metricsNamespace } from '../../schemas/functions.ts';
 import { tables } from '../../schemas/tables.ts';
-import { workflows } from '../../schemas/workflows.ts';
+import { stateMetrics, workflows } from '../../schemas/workflows.ts';
 import { actionsOf, logicalId, resourcesOf, statementsOfRole, synthesize } from './synth.ts';
 
 const dev = synthesize('dev');
@@ -200,6 +201,19 @@ describe('Workflows: one state machine per schemas/workflows.ts entry', () => {
         ],
       },
     });
+  });
+
+  test('the business metrics of workflow-only states are counted from their log groups', () => {
+    const filters = Object.values(resources).filter(
+      (resource) => (resource as { Type?: string }).Type === 'AWS::Logs::MetricFilter',
+    );
+    expect(filters).toHaveLength(stateMetrics.length);
+    for (const { state, metric } of stateMetrics) {
+      dev.application.hasResourceProperties('AWS::Logs::MetricFilter', {
+        FilterPattern: `{ ($.type = "PassStateEntered") && ($.details.name = "${state}") }`,
+        MetricTransformations: [{ MetricNamespace: metricsNamespace, MetricName: metric, MetricValue: '1' }],
+      });
+    }
   });
 });
 
