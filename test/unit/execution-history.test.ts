@@ -37,6 +37,21 @@ describe('redact', () => {
 });
 
 describe('ExecutionHistory', () => {
+  it('redacts a value too long to keep whole before cutting it', () => {
+    const history = new ExecutionHistory();
+    const user = { password: 'hunter22', passwordHash: { S: HASH }, token: TOKEN, bio: 'x'.repeat(30_000) };
+    const execution = history.begin({
+      name: 'long',
+      executionArn: 'arn',
+      workflow: 'w',
+      type: 'EXPRESS',
+      input: { user, nested: JSON.stringify({ user: { password: 'hunter22' } }) },
+    });
+    const kept = JSON.stringify(execution.input);
+    expect(kept).toContain('characters, cut');
+    expect(kept).not.toMatch(/hunter22|\$2b\$|eyJ/);
+  });
+
   const start = (history: ExecutionHistory, name: string) =>
     history.begin({
       name,
