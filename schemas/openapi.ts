@@ -34,7 +34,14 @@ import {
   userResponse,
   user as userSchema,
 } from './responses.ts';
-import { gatewayResponses, maxRequestBodyBytes, type Route, routes, serviceUnavailable } from './routes.ts';
+import {
+  executionHeader,
+  gatewayResponses,
+  maxRequestBodyBytes,
+  type Route,
+  routes,
+  serviceUnavailable,
+} from './routes.ts';
 
 /** The vendor extension that marks what this API adds to the RealWorld description. */
 export const EXTENSION = 'x-conduit-extension';
@@ -288,10 +295,23 @@ function errorResponse(description: string, beyond: boolean, example?: unknown):
 function operationOf(route: Route, operation: Operation): Json {
   const beyond = new Set<unknown>(operation.beyondRealWorld ?? []);
   const successStatus = 'successStatus' in route.target ? route.target.successStatus : 200;
+  // A workflow's answers name its execution (schemas/routes.ts `executionHeader`).
+  const headers =
+    'workflow' in route.target
+      ? {
+          headers: {
+            [executionHeader]: {
+              description: "The name of the workflow execution that answered (API Gateway's request id).",
+              schema: { type: 'string' },
+              [EXTENSION]: true,
+            },
+          },
+        }
+      : {};
   const responses: Record<string, Json> = {
     [successStatus]: operation.success.name
-      ? { description: 'Success', content: jsonContent(ref(operation.success.name)) }
-      : { description: 'Success, no content' },
+      ? { description: 'Success', ...headers, content: jsonContent(ref(operation.success.name)) }
+      : { description: 'Success, no content', ...headers },
   };
   const errors: Partial<Record<ErrorStatus, Json>> = {};
   if (operation.body && 'workflow' in route.target) {
