@@ -3,11 +3,14 @@
  * playwright-core. After a few requests (one retried through a fault, one failing) the list shows
  * every execution they caused, express and standard, failures first; an execution's page shows its
  * states in order and the workflow's graph, rendered by Mermaid, with the path taken highlighted;
- * nothing on the pages is a password, a hash or a token. The screenshots of the README are taken here
- * (docs/execution-viewer-*.png). With CI=true a missing Chromium fails the file; otherwise it is skipped,
- * saying why.
+ * nothing on the pages is a password, a hash or a token. The screenshots of the README are taken here:
+ * into docs/ with UPDATE_SCREENSHOTS=1 (`UPDATE_SCREENSHOTS=1 npx jest test/e2e/execution-viewer`),
+ * otherwise into a temporary directory, so that a test run leaves the working tree as it was. With
+ * CI=true a missing Chromium fails the file; otherwise it is skipped, saying why.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { parseFaultSpec } from '../../local/faults.ts';
@@ -17,6 +20,10 @@ import { registerUser, useTestRuntime } from '../support/runtime.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const MISSING = `needs Chromium at ${CHROMIUM} (apt-get install -y chromium)`;
+
+const screenshotDir =
+  process.env.UPDATE_SCREENSHOTS === '1' ? fromRoot('docs') : mkdtempSync(join(tmpdir(), 'conduit-viewer-'));
+const screenshotPath = (file: string): string => join(screenshotDir, file);
 
 const BCRYPT_HASH = /\$2[aby]\$\d\d\$/;
 const JWT = /eyJ[\w-]+\.eyJ/;
@@ -89,7 +96,7 @@ if (!existsSync(CHROMIUM) && process.env.CI !== 'true') {
       expect(text).toMatch(/Articles stream batch: INSERT article#/);
       expect(text).toMatch(/fan-out\s+STANDARD/);
       await expectNoSecrets();
-      await page.screenshot({ path: fromRoot('docs/execution-viewer-list.png'), fullPage: true });
+      await page.screenshot({ path: screenshotPath('execution-viewer-list.png'), fullPage: true });
     });
 
     it('shows the states of the failed execution and the Fail state that ended it', async () => {
@@ -134,7 +141,7 @@ if (!existsSync(CHROMIUM) && process.env.CI !== 'true') {
         entered.size - 2,
       );
       await expectNoSecrets();
-      await page.screenshot({ path: fromRoot('docs/execution-viewer-execution.png'), fullPage: true });
+      await page.screenshot({ path: screenshotPath('execution-viewer-execution.png'), fullPage: true });
     });
 
     it('links a stream execution to the executions it started', async () => {
