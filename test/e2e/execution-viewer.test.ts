@@ -3,7 +3,8 @@
  * playwright-core. After a few requests (one retried through a fault, one failing) the list shows
  * every execution they caused, express and standard, failures first; an execution's page shows its
  * states in order and the workflow's graph, rendered by Mermaid, with the path taken highlighted;
- * nothing on the pages is a password, a hash or a token. The screenshots of the README are taken here:
+ * nothing on the pages is a password, a hash or a token; the API docs page renders every route. The
+ * screenshots of the README (docs/execution-viewer-*.png, docs/api-docs.png) are taken here:
  * into docs/ with UPDATE_SCREENSHOTS=1 (`UPDATE_SCREENSHOTS=1 npx jest test/e2e/execution-viewer`),
  * otherwise into a temporary directory, so that a test run leaves the working tree as it was. With
  * CI=true a missing Chromium fails the file; otherwise it is skipped, saying why.
@@ -15,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { parseFaultSpec } from '../../local/faults.ts';
 import { fromRoot } from '../../schemas/paths.ts';
-import { cors, executionHeader } from '../../schemas/routes.ts';
+import { cors, executionHeader, routes } from '../../schemas/routes.ts';
 import { registerUser, useTestRuntime } from '../support/runtime.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -83,6 +84,15 @@ if (!existsSync(CHROMIUM) && process.env.CI !== 'true') {
       expect(html).not.toMatch(JWT);
       expect(html).not.toContain('"passwordHash": "$');
     };
+
+    it('renders the API docs page (/api/docs) with every route of the table', async () => {
+      await page.goto(`${runtime().url}/api/docs`);
+      await page.locator('.opblock').first().waitFor({ timeout: 20_000 });
+      const operations = await page.locator('.opblock-summary-path').allTextContents();
+      const documented = new Set(operations.map((path) => path.replace(/\u200b/g, '').trim()));
+      for (const route of routes) expect(documented).toContain(route.path.replace(/^\/api/, ''));
+      await page.screenshot({ path: screenshotPath('api-docs.png') });
+    });
 
     it('lists the executions, express and standard, failures first', async () => {
       await page.goto(`${runtime().url}/_local/executions`);
