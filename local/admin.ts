@@ -71,6 +71,9 @@ const error = (statusCode: number, field: string, message: string): AdminReply =
 
 const searchDocument = z.object({
   id: z.string().min(1),
+  title: z.string(),
+  description: z.string(),
+  body: z.string(),
   tagList: z.array(z.string()),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),

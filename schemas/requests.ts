@@ -165,12 +165,21 @@ const queryFilter = (text = z.string()) => z.preprocess((value) => value || unde
 /** A filter naming a user: one longer than any lookup can name is refused. */
 const usernameFilter = () => queryFilter(z.string().max(MAX_LOOKUP_LENGTH, tooLong(MAX_LOOKUP_LENGTH)));
 
+/**
+ * Full-text search (`q`, beyond the RealWorld spec): blank is no search, as an empty filter is no
+ * filter; longer than this is a 422. It is plain text whatever it holds: operators and special
+ * characters are searched as words or ignored as separators, never parsed as query syntax.
+ */
+export const MAX_SEARCH_LENGTH = 200;
+const searchText = () => queryFilter(z.string().trim().max(MAX_SEARCH_LENGTH, tooLong(MAX_SEARCH_LENGTH)));
+
 const paging = {
   limit: queryInteger(1, MAX_PAGE_LIMIT, 20),
   offset: queryInteger(0, MAX_PAGE_OFFSET, 0),
 };
 
 export const listArticlesQuery = z.object({
+  q: searchText(),
   tag: queryFilter(),
   author: usernameFilter(),
   favorited: usernameFilter(),

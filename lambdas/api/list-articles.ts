@@ -1,4 +1,4 @@
-/** GET /api/articles (optional auth): filters tag, author, favorited; limit, offset. */
+/** GET /api/articles (optional auth): full-text q (beyond the spec); filters tag, author, favorited; limit, offset. */
 import { listArticlesQuery } from '../../schemas/requests.ts';
 import { createArticleReads } from '../shared/article-reads.ts';
 import { documentClient } from '../shared/clients.ts';

@@ -1,7 +1,8 @@
 /**
  * The article reads behind GET /api/articles, /api/articles/feed, /api/articles/{slug} and
- * /api/tags. Ids come from the search index (global list, tag), the byAuthor index (author), the
- * favorited# rows (favorited) or the feed# rows (feed); the records, their authors and the reader's
+ * /api/tags. Ids come from the search index (global list, tag, full-text `q`), the byAuthor index
+ * (author), the favorited# rows (favorited) or the feed# rows (feed); `q` with `author` or
+ * `favorited` searches among the ids those give (at most MAX_SEARCH_CANDIDATES). The records, their authors and the reader's
  * following/favorited flags are then read with one batched call each, so a page costs the same
  * number of round trips whatever its length.
  */
@@ -9,11 +10,16 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { FeedQuery, ListArticlesQuery } from '../../schemas/requests.ts';
 import { ArticlesRepository } from './articles-repository.ts';
 import { tableName } from './config.ts';
-import { notFound } from './errors.ts';
+import { AppError, notFound } from './errors.ts';
 import { type Article, presentArticle, presentProfile } from './presenters.ts';
 import type { ArticleRecord } from './records.ts';
 import { RelationsRepository } from './relations-repository.ts';
-import { type ArticleSearch, newestFirst } from './search/article-search.ts';
+import {
+  type ArticleSearch,
+  type ListQuery,
+  MAX_SEARCH_CANDIDATES,
+  newestFirst,
+} from './search/article-search.ts';
 import { articleSearch } from './search/configured.ts';
 import { UsersRepository } from './users-repository.ts';
 
@@ -34,22 +40,35 @@ const EMPTY: ArticleList = { articles: [], articlesCount: 0 };
 export class ArticleReads {
   constructor(private readonly deps: ArticleReadsDependencies) {}
 
-  /** GET /api/articles: the filters combine (AND); an unknown author or favoriting user matches nothing. */
+  /**
+   * GET /api/articles: the filters combine (AND); an unknown author or favoriting user matches
+   * nothing. With `q`, most relevant first (ties newest first), else newest first.
+   */
   async list(query: ListArticlesQuery, readerId: string | undefined): Promise<ArticleList> {
-    const { tag, author, favorited, limit, offset } = query;
-    if (!author && !favorited) {
-      const search = await this.deps.search();
-      const { ids, total } = await search.list({ tag, limit, offset });
-      return {
-        articles: await this.present(await this.deps.articles.findManyByIds(ids), readerId),
-        articlesCount: total,
-      };
-    }
+    const { q, tag, author, favorited, limit, offset } = query;
+    if (!author && !favorited) return this.searchPage({ q, tag, limit, offset }, readerId);
     const [authorUser, favoritingUser] = await Promise.all([
       author ? this.deps.users.findByUsername(author) : undefined,
       favorited ? this.deps.users.findByUsername(favorited) : undefined,
     ]);
     if ((author && !authorUser) || (favorited && !favoritingUser)) return EMPTY;
+    if (q) {
+      const [authored, favorites] = await Promise.all([
+        authorUser && this.deps.articles.idsByAuthor(authorUser.id),
+        favoritingUser && this.deps.relations.favoritedArticleIds(favoritingUser.id),
+      ]);
+      const favoriteIds = favorites && new Set(favorites);
+      const ids = favoriteIds ? (authored?.filter((id) => favoriteIds.has(id)) ?? favorites) : authored;
+      if (!ids?.length) return EMPTY;
+      if (ids.length > MAX_SEARCH_CANDIDATES) {
+        throw new AppError('Validation', {
+          q: [
+            `cannot be combined with author or favorited matching more than ${MAX_SEARCH_CANDIDATES} articles`,
+          ],
+        });
+      }
+      return this.searchPage({ q, tag, ids, limit, offset }, readerId);
+    }
     if (authorUser && !favoritingUser && !tag) {
       const page = await this.deps.articles.pageByAuthor(authorUser.id, { limit, offset });
       return { articles: await this.present(page.articles, readerId), articlesCount: page.total };
@@ -69,6 +88,15 @@ export class ArticleReads {
     return {
       articles: await this.present(matches.slice(offset, offset + limit), readerId),
       articlesCount: matches.length,
+    };
+  }
+
+  /** A page of the search index, rendered. */
+  private async searchPage(query: ListQuery, readerId: string | undefined): Promise<ArticleList> {
+    const { ids, total } = await (await this.deps.search()).list(query);
+    return {
+      articles: await this.present(await this.deps.articles.findManyByIds(ids), readerId),
+      articlesCount: total,
     };
   }
 

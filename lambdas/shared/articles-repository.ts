@@ -62,6 +62,18 @@ export class ArticlesRepository {
     return this.queryByAuthor(authorId, Number.POSITIVE_INFINITY);
   }
 
+  /** The ids of an author's articles, newest first (keys only: no bodies read). */
+  async idsByAuthor(authorId: string): Promise<string[]> {
+    const ids: string[] = [];
+    for await (const page of paginateQuery(
+      { client: this.db },
+      { ...this.byAuthorQuery(authorId), ProjectionExpression: 'id' },
+    )) {
+      ids.push(...(page.Items ?? []).map((item) => String(item.id)));
+    }
+    return ids;
+  }
+
   /** Articles by id in the order given, one BatchGetItem per 100 ids; ids with no article are left out. */
   async findManyByIds(articleIds: readonly string[]): Promise<ArticleRecord[]> {
     const unique = [...new Set(articleIds)];

@@ -417,6 +417,7 @@ describe('round trips', () => {
     try {
       const page = (limit: number) => ({ limit, offset: 0 });
       const query = (filters: Partial<ListArticlesQuery>, limit: number): ListArticlesQuery => ({
+        q: undefined,
         tag: undefined,
         author: undefined,
         favorited: undefined,

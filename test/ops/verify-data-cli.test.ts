@@ -131,6 +131,9 @@ describe('verify-data on data made through the API', () => {
       headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify({
         id: 'ghost-article',
+        title: 'Ghost',
+        description: '',
+        body: '',
         tagList: ['ghostly'],
         createdAt: '2024-01-01T00:00:00.000Z',
         updatedAt: '2024-01-01T00:00:00.000Z',

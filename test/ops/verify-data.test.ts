@@ -203,7 +203,7 @@ describe('verifyData and repairData on seeded data', () => {
         yield [
           { ...toSearchDocument(bobNew), tagList: ['dragons'] },
           toSearchDocument(bobOld),
-          { id: ghostId, tagList: ['ghostly'], createdAt: minute(3), updatedAt: minute(3) },
+          { id: ghostId, title: 'Ghost', description: '', body: '', tagList: ['ghostly'], createdAt: minute(3), updatedAt: minute(3) },
         ];
       })(),
     );

@@ -222,6 +222,9 @@ it('search faults surface as the adapter reports OpenSearch refusing', async () 
   injectSearchFaults(search, faults);
   const document = {
     id: 'a',
+    title: 'A',
+    description: 'A',
+    body: 'A',
     tagList: [],
     createdAt: '2026-01-01T00:00:00.000Z',
     updatedAt: '2026-01-01T00:00:00.000Z',

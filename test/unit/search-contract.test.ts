@@ -65,6 +65,9 @@ const at = (minute: number, ms = 0) =>
   `2026-01-02T03:${String(minute).padStart(2, '0')}:00.${String(ms).padStart(3, '0')}Z`;
 const doc = (id: string, minute: number, tagList: string[] = [], updatedMinute = minute): SearchDocument => ({
   id,
+  title: `Article ${id}`,
+  description: 'A description',
+  body: 'A body',
   tagList,
   createdAt: at(minute),
   updatedAt: at(updatedMinute),
@@ -304,9 +307,9 @@ describe.each(adapters)('ArticleSearch ($name)', ({ create, sameIndex }) => {
 
   it('rejects a document its mapping does not allow with an error naming it, and indexes nothing', async () => {
     const search = create();
-    const withTitle = { ...doc('a', 1), title: 'Not a field of the index' } as SearchDocument;
-    await expect(search.upsert(withTitle)).rejects.toThrow(SearchDocumentRejectedError);
-    await expect(search.upsert(withTitle)).rejects.toThrow(/a.*title/);
+    const withSlug = { ...doc('a', 1), slug: 'not-a-field-of-the-index' } as SearchDocument;
+    await expect(search.upsert(withSlug)).rejects.toThrow(SearchDocumentRejectedError);
+    await expect(search.upsert(withSlug)).rejects.toThrow(/a.*slug/);
     const badDate = { ...doc('b', 1), createdAt: 'yesterday' };
     await expect(search.upsert(badDate)).rejects.toThrow(SearchDocumentRejectedError);
     await expect(search.upsert(badDate)).rejects.toThrow(/b.*createdAt/);
@@ -336,6 +339,167 @@ describe.each(adapters)('ArticleSearch ($name)', ({ create, sameIndex }) => {
     expect((await search.list({ tag: 'before', limit: 20, offset: 0 })).ids).toEqual(['c']);
   });
 });
+
+/** An article of the full-text tests: the same words everywhere but the ones given. */
+const article = (
+  id: string,
+  minute: number,
+  text: Partial<Pick<SearchDocument, 'title' | 'description' | 'body' | 'tagList'>> = {},
+): SearchDocument => ({
+  ...doc(id, minute),
+  title: 'Notes from the valley',
+  description: 'What we saw on the way',
+  body: 'Long evenings, quiet rivers, old stories told again.',
+  ...text,
+});
+
+describe.each(adapters)('ArticleSearch full-text search, q ($name)', ({ create }) => {
+  const all = { limit: 20, offset: 0 };
+
+  it('ranks a title match above a description match above a body match', async () => {
+    const search = create();
+    await search.upsert(
+      article('in-body', 9, { body: 'Long evenings, quiet dragons, old stories told again.' }),
+    );
+    await search.upsert(article('in-description', 8, { description: 'What dragons saw on the way' }));
+    await search.upsert(article('in-title', 1, { title: 'Notes from the dragons' }));
+    await search.upsert(article('elsewhere', 10));
+    expect(await search.list({ q: 'dragons', ...all })).toEqual({
+      ids: ['in-title', 'in-description', 'in-body'],
+      total: 3,
+    });
+  });
+
+  it('breaks ties of relevance newest first, then by id', async () => {
+    const search = create();
+    for (const [id, minute] of [
+      ['older', 1],
+      ['x1', 2],
+      ['x3', 2],
+      ['x2', 2],
+    ] as const) {
+      await search.upsert(article(id, minute, { title: 'Dragons' }));
+    }
+    const first = await search.list({ q: 'dragons', limit: 2, offset: 0 });
+    const second = await search.list({ q: 'dragons', limit: 2, offset: 2 });
+    expect([...first.ids, ...second.ids]).toEqual(['x3', 'x2', 'x1', 'older']);
+  });
+
+  it('matches any word, case-insensitively, ranking articles with more of them first', async () => {
+    const search = create();
+    await search.upsert(article('both', 1, { title: 'Training dragons' }));
+    await search.upsert(article('one', 2, { title: 'Training horses' }));
+    await search.upsert(article('tagged', 3, { tagList: ['Dragons'] }));
+    await search.upsert(article('none', 4));
+    const { ids, total } = await search.list({ q: 'DRAGONS training', ...all });
+    expect(total).toBe(3);
+    expect(ids[0]).toBe('both');
+    expect(ids.slice(1).sort()).toEqual(['one', 'tagged']);
+    expect(await search.list({ q: 'dragon', ...all })).toEqual({ ids: [], total: 0 }); // words, not stems
+  });
+
+  it('combines with a tag and with candidate ids, and pages through the ranking with its total', async () => {
+    const search = create();
+    for (let minute = 1; minute <= 5; minute++) {
+      await search.upsert(
+        article(`t${minute}`, minute, { title: 'Rust', tagList: minute % 2 ? ['odd'] : [] }),
+      );
+    }
+    await search.upsert(article('other', 6, { tagList: ['odd'] }));
+    expect(await search.list({ q: 'rust', ...all })).toEqual({
+      ids: ['t5', 't4', 't3', 't2', 't1'],
+      total: 5,
+    });
+    expect(await search.list({ q: 'rust', limit: 2, offset: 1 })).toEqual({ ids: ['t4', 't3'], total: 5 });
+    expect(await search.list({ q: 'rust', limit: 2, offset: 5 })).toEqual({ ids: [], total: 5 });
+    expect(await search.list({ q: 'rust', tag: 'odd', ...all })).toEqual({
+      ids: ['t5', 't3', 't1'],
+      total: 3,
+    });
+    expect(await search.list({ q: 'rust', ids: ['t1', 't2', 'other', 'unknown'], ...all })).toEqual({
+      ids: ['t2', 't1'],
+      total: 2,
+    });
+    expect(await search.list({ q: 'rust', tag: 'odd', ids: ['t1', 't2'], ...all })).toEqual({
+      ids: ['t1'],
+      total: 1,
+    });
+    expect(await search.list({ q: 'rust', ids: [], ...all })).toEqual({ ids: [], total: 0 });
+    expect(await search.list({ ids: ['t2', 'other'], ...all })).toEqual({ ids: ['other', 't2'], total: 2 });
+  });
+
+  it('searches operators and special characters as plain words, never as query syntax', async () => {
+    const search = create();
+    await search.upsert(article('rust', 1, { title: 'Rust in production' }));
+    await search.upsert(article('garden', 2, { title: 'Gardening' }));
+    const hostile = 'rust* AND -(description:"x") || [a TO b]^2 ~ \\ / ! {} <script> %s ${x} \u0000';
+    expect(await search.list({ q: hostile, ...all })).toEqual({ ids: ['rust'], total: 1 });
+    expect(await search.list({ q: '&& || ! ( ) " * ? : \\', ...all })).toEqual({ ids: [], total: 0 });
+  });
+
+  it('matches unicode words whatever their case: accents, Greek, CJK (one word per ideograph)', async () => {
+    const search = create();
+    await search.upsert(article('creme', 1, { title: 'Crème brûlée' }));
+    await search.upsert(article('greek', 2, { description: 'Ελληνικά γράμματα' }));
+    await search.upsert(article('tokyo', 3, { title: '東京の夜' }));
+    await search.upsert(article('kyoto', 4, { title: '京都' }));
+    expect(await search.list({ q: 'BRÛLÉE', ...all })).toEqual({ ids: ['creme'], total: 1 });
+    expect(await search.list({ q: 'brulee', ...all })).toEqual({ ids: [], total: 0 }); // accents count
+    expect(await search.list({ q: 'ΕΛΛΗΝΙΚΆ', ...all })).toEqual({ ids: ['greek'], total: 1 });
+    expect(await search.list({ q: '東京', ...all })).toEqual({ ids: ['tokyo', 'kyoto'], total: 2 });
+  });
+
+  it('follows updates, removals and a rebuild', async () => {
+    const search = create();
+    await search.upsert(article('a', 1, { title: 'Dragons' }));
+    await search.upsert(article('b', 2, { title: 'Dragons' }));
+    await search.upsert(article('a', 1, { title: 'Unicorns' }));
+    await search.remove('b');
+    expect(await search.list({ q: 'dragons', ...all })).toEqual({ ids: [], total: 0 });
+    expect(await search.list({ q: 'unicorns', ...all })).toEqual({ ids: ['a'], total: 1 });
+    await search.rebuild(batches([article('c', 3, { body: 'Unicorns, again.' })]));
+    expect(await search.list({ q: 'unicorns', ...all })).toEqual({ ids: ['c'], total: 1 });
+  });
+});
+
+if (client) {
+  describe('OpenSearch 2.19.6: an index created before the full-text fields', () => {
+    it('gets them on the first write (put-mapping), and a rebuild makes older documents searchable', async () => {
+      const alias = `contract-${randomUUID()}`;
+      await client.indices.create({
+        index: `${alias}-initial`,
+        body: {
+          settings: { number_of_shards: 1, number_of_replicas: 0 },
+          mappings: {
+            dynamic: 'strict',
+            properties: {
+              id: { type: 'keyword' },
+              tagList: { type: 'keyword' },
+              createdAt: { type: 'date', format: 'strict_date_optional_time' },
+              updatedAt: { type: 'date', format: 'strict_date_optional_time' },
+              deleted: { type: 'boolean' },
+            },
+          },
+          aliases: { [alias]: {} },
+        },
+      });
+      const { title, description, body, ...old } = article('old', 1, { title: 'Dragons' });
+      await client.index({ index: alias, id: 'old', body: old, refresh: 'wait_for' });
+      const search = new OpenSearchArticleSearch(client, alias, 0);
+      aliases.set(search, alias);
+      await search.upsert(article('new', 2, { title: 'Dragons', tagList: ['dragons'] }));
+      expect(await search.list({ q: 'dragons', limit: 20, offset: 0 })).toEqual({ ids: ['new'], total: 1 });
+      expect(await search.list({ tag: 'dragons', limit: 20, offset: 0 })).toEqual({ ids: ['new'], total: 1 });
+      await search.rebuild(
+        batches([{ ...old, title, description, body }, article('new', 2, { title: 'Dragons' })]),
+      );
+      expect(await search.list({ q: 'dragons', limit: 20, offset: 0 })).toEqual({
+        ids: ['new', 'old'],
+        total: 2,
+      });
+    });
+  });
+}
 
 async function collect<T>(pages: AsyncIterable<readonly T[]>): Promise<T[][]> {
   const all: T[][] = [];

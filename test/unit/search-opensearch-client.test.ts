@@ -45,6 +45,9 @@ afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
 const document = {
   id: 'a1',
+  title: 'How to train your dragon',
+  description: 'Ever wonder how?',
+  body: 'Very carefully.',
   tagList: ['dragons'],
   createdAt: '2026-01-02T03:04:05.678Z',
   updatedAt: '2026-01-02T03:04:06.789Z',

@@ -25,6 +25,7 @@ function fakeClient(replies: Record<string, Reply> = {}) {
     bulk: method('bulk'),
     indices: {
       exists: method('indices.exists'),
+      putMapping: method('indices.putMapping'),
       create: method('indices.create'),
       refresh: method('indices.refresh'),
       getAlias: method('indices.getAlias'),
@@ -39,13 +40,20 @@ function fakeClient(replies: Record<string, Reply> = {}) {
 const responseError = (statusCode: number, type: string, reason = '') =>
   Object.assign(new Error(type), { meta: { statusCode, body: { error: { type, reason } } } });
 
+const textProperties = {
+  title: { type: 'text' },
+  description: { type: 'text' },
+  body: { type: 'text' },
+  tagList: { type: 'keyword', fields: { text: { type: 'text' } } },
+};
+
 const mapping = {
   settings: { number_of_shards: 1, number_of_replicas: 0 },
   mappings: {
     dynamic: 'strict',
     properties: {
       id: { type: 'keyword' },
-      tagList: { type: 'keyword' },
+      ...textProperties,
       createdAt: { type: 'date', format: 'strict_date_optional_time' },
       updatedAt: { type: 'date', format: 'strict_date_optional_time' },
       deleted: { type: 'boolean' },
@@ -57,6 +65,9 @@ const liveOnly = { must_not: [{ term: { deleted: true } }] };
 
 const document = {
   id: 'a1',
+  title: 'How to train your dragon',
+  description: 'Ever wonder how?',
+  body: 'Very carefully.',
   tagList: ['dragons', 'training'],
   createdAt: '2026-01-02T03:04:05.678Z',
   updatedAt: '2026-01-02T03:04:06.789Z',
@@ -96,6 +107,37 @@ describe('OpenSearchArticleSearch', () => {
     await new OpenSearchArticleSearch(client, 'articles', 0).list({ limit: 20, offset: 0 });
     expect(calls[0]?.[1]).toMatchObject({
       body: { query: { bool: { filter: [], ...liveOnly } }, from: 0, size: 20 },
+    });
+  });
+
+  it('searches q as plain text in every text field, among candidate ids, by score then newest first', async () => {
+    const { client, calls } = fakeClient({ search: () => ({ hits: { total: { value: 0 }, hits: [] } }) });
+    await new OpenSearchArticleSearch(client, 'articles', 0).list({
+      q: 'dragon AND "fire" || -ice*',
+      tag: 'dragons',
+      ids: ['a', 'b'],
+      limit: 10,
+      offset: 0,
+    });
+    expect(calls[0]?.[1]).toMatchObject({
+      body: {
+        query: {
+          bool: {
+            filter: [{ term: { tagList: 'dragons' } }, { terms: { id: ['a', 'b'] } }],
+            must: [
+              {
+                multi_match: {
+                  query: 'dragon AND "fire" || -ice*',
+                  type: 'most_fields',
+                  fields: ['title^3', 'tagList.text^2', 'description^2', 'body^1'],
+                },
+              },
+            ],
+            ...liveOnly,
+          },
+        },
+        sort: ['_score', { createdAt: { order: 'desc' } }, { id: { order: 'desc' } }],
+      },
     });
   });
 
@@ -211,7 +253,15 @@ describe('OpenSearchArticleSearch', () => {
   it('writes to an existing index without knowing the replicas, but creates none without them', async () => {
     const existing = fakeClient({ 'indices.exists': () => true });
     await new OpenSearchArticleSearch(existing.client, 'articles', undefined).upsert(document);
-    expect(existing.calls.map(([method]) => method)).toEqual(['indices.exists', 'index']);
+    expect(existing.calls.slice(0, 2)).toEqual([
+      ['indices.exists', { index: 'articles' }],
+      ['indices.putMapping', { index: 'articles', body: { properties: textProperties } }],
+    ]);
+    expect(existing.calls.map(([method]) => method)).toEqual([
+      'indices.exists',
+      'indices.putMapping',
+      'index',
+    ]);
     const missing = fakeClient({ 'indices.exists': () => false });
     await expect(
       new OpenSearchArticleSearch(missing.client, 'articles', undefined).upsert(document),
@@ -267,6 +317,7 @@ describe('OpenSearchArticleSearch', () => {
     await new OpenSearchArticleSearch(client, 'articles', 0).remove('a1');
     expect(calls).toEqual([
       ['indices.exists', { index: 'articles' }],
+      ['indices.putMapping', { index: 'articles', body: { properties: textProperties } }],
       [
         'index',
         {

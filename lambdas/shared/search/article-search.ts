@@ -1,14 +1,18 @@
 /**
- * The article search index behind the global article list (no filter, or `tag`) and /api/tags.
+ * The article search index behind the global article list (no filter, or `tag`), the full-text
+ * search (`q`, beyond the RealWorld spec) and /api/tags.
  * It is derived data: the event workflows keep it in step with the Articles table
  * (lambdas/tasks/sync-search-index.ts) and it can always be rebuilt from that table (rebuild.ts).
  * It answers with article ids and a total; the articles themselves are read from DynamoDB.
  */
 import type { ArticleRecord } from '../records.ts';
 
-/** What the index holds of an article: only what it filters and sorts on. */
+/** What the index holds of an article: what it filters, sorts and searches on. */
 export interface SearchDocument {
   readonly id: string;
+  readonly title: string;
+  readonly description: string;
+  readonly body: string;
   readonly tagList: readonly string[];
   readonly createdAt: string;
   /** Orders concurrent writes: an upsert older than the indexed document is ignored. */
@@ -16,13 +20,17 @@ export interface SearchDocument {
 }
 
 export interface ListQuery {
+  /** Full-text search of title, description, body and tags: any of its words, most relevant first. */
+  readonly q?: string;
   readonly tag?: string;
+  /** Only these articles (candidates from DynamoDB for `author`/`favorited`); at most MAX_SEARCH_CANDIDATES. */
+  readonly ids?: readonly string[];
   readonly limit: number;
   readonly offset: number;
 }
 
 export interface ArticlePage {
-  /** Newest first (createdAt, then id, descending). */
+  /** Newest first (createdAt, then id, descending); with `q`, most relevant first and ties newest first. */
   readonly ids: string[];
   /** Every match, not just this page. */
   readonly total: number;
@@ -75,11 +83,27 @@ export class SearchDocumentRejectedError extends Error {
 /** OpenSearch's default `index.max_result_window`: no search reads past this many hits. */
 export const MAX_RESULT_WINDOW = 10_000;
 
+/**
+ * How much each field weighs in a `q` search (both adapters): a word in the title counts most, one
+ * only in the body least.
+ */
+export const SEARCH_FIELD_BOOSTS = { title: 3, tagList: 2, description: 2, body: 1 } as const;
+
+/**
+ * The most candidate ids a search restricted to them (`q` with `author`/`favorited`) takes: an
+ * OpenSearch `terms` filter of 10,000 ids is about 400 KB of request, well inside its limits
+ * (`index.max_terms_count` 65,536, 100 MB per request).
+ */
+export const MAX_SEARCH_CANDIDATES = 10_000;
+
 /** /api/tags lists at most this many tags (an OpenSearch terms aggregation needs a size). */
 export const MAX_TAGS = 10_000;
 
 export const toSearchDocument = (article: ArticleRecord): SearchDocument => ({
   id: article.id,
+  title: article.title,
+  description: article.description,
+  body: article.body,
   tagList: [...new Set(article.tagList ?? [])].sort(),
   createdAt: article.createdAt,
   updatedAt: article.updatedAt,

@@ -4,7 +4,14 @@
  * DynamoDB at start. Same contract as the OpenSearch adapter (test/unit/search-contract.test.ts),
  * including what a real OpenSearch decides there: the mapping's strictness, the result window, and
  * keyword order (code points) for the tags' tie-break.
+ *
+ * Full-text search (`q`) is MiniSearch's (BM25, as OpenSearch scores), with words split and
+ * lowercased as OpenSearch's standard analyzer does (`words`). MiniSearch serves only `q`: the list
+ * without it and the tags stay on the plain sorted array and counts, because MiniSearch neither sorts
+ * by a field nor aggregates, and matches no exact keyword, so it would add an index pass and nothing
+ * else to those.
  */
+import MiniSearch from 'minisearch';
 import {
   type ArticlePage,
   type ArticleSearch,
@@ -14,6 +21,7 @@ import {
   MAX_RESULT_WINDOW,
   MAX_TAGS,
   newestFirst,
+  SEARCH_FIELD_BOOSTS,
   type SearchDocument,
   SearchDocumentRejectedError,
 } from './article-search.ts';
@@ -21,7 +29,7 @@ import {
 const PAGE_SIZE = 500;
 
 /** The fields of the OpenSearch mapping (opensearch.ts), which is strict: no other field is indexed. */
-const FIELDS = new Set(['id', 'tagList', 'createdAt', 'updatedAt']);
+const FIELDS = new Set(['id', 'title', 'description', 'body', 'tagList', 'createdAt', 'updatedAt']);
 
 /** What the mapping's `strict_date_optional_time` accepts: an ISO 8601 date, time optional. */
 const STRICT_DATE_OPTIONAL_TIME =
@@ -44,8 +52,32 @@ function checkMapping(document: SearchDocument): void {
   }
 }
 
+/** CJK ideographs and hiragana are one word per character in the standard analyzer (UAX #29). */
+const WORD =
+  /[\p{Script=Han}\p{Script=Hiragana}]|(?:(?![\p{Script=Han}\p{Script=Hiragana}])[\p{L}\p{M}\p{N}_])+/gu;
+
+/**
+ * The words of a text as OpenSearch's standard analyzer finds them: runs of letters, digits and
+ * marks, every other character a separator (so operators and punctuation are never syntax), each
+ * lowercased one code point at a time as Lucene does (no final sigma).
+ */
+const words = (text: string): string[] =>
+  (text.match(WORD) ?? []).map((word) => Array.from(word, (char) => char.toLowerCase()).join(''));
+
+const newTextIndex = () =>
+  new MiniSearch<SearchDocument>({
+    fields: Object.keys(SEARCH_FIELD_BOOSTS),
+    extractField: (document, field) =>
+      field === 'tagList' ? document.tagList.join(' ') : document[field as keyof SearchDocument],
+    tokenize: words,
+    processTerm: (term) => term,
+    searchOptions: { boost: { ...SEARCH_FIELD_BOOSTS }, combineWith: 'OR', prefix: false, fuzzy: false },
+  });
+
 export class EmbeddedArticleSearch implements ArticleSearch {
   private documentsById = new Map<string, SearchDocument>();
+  /** The `q` index over the same documents. */
+  private textIndex = newTextIndex();
   /** Ids of removed articles: a late upsert of one of them is ignored. */
   private tombstones = new Set<string>();
   /** The documents newest first, computed on the first read after a write. */
@@ -58,7 +90,10 @@ export class EmbeddedArticleSearch implements ArticleSearch {
     if (this.tombstones.has(document.id)) return;
     const indexed = this.documentsById.get(document.id);
     if (indexed && documentVersion(indexed) > documentVersion(document)) return;
-    this.documentsById.set(document.id, { ...document, tagList: [...document.tagList] });
+    const copy = { ...document, tagList: [...document.tagList] };
+    this.documentsById.set(document.id, copy);
+    if (this.textIndex.has(document.id)) this.textIndex.replace(copy);
+    else this.textIndex.add(copy);
     this.upsertedDuringRebuild?.add(document.id);
     this.sorted = undefined;
   }
@@ -66,13 +101,33 @@ export class EmbeddedArticleSearch implements ArticleSearch {
   async remove(articleId: string): Promise<void> {
     this.tombstones.add(articleId);
     if (this.documentsById.delete(articleId)) this.sorted = undefined;
+    if (this.textIndex.has(articleId)) this.textIndex.discard(articleId);
   }
 
-  async list({ tag, limit, offset }: ListQuery): Promise<ArticlePage> {
-    this.sorted ??= [...this.documentsById.values()].sort(newestFirst);
-    const matches = tag === undefined ? this.sorted : this.sorted.filter((doc) => doc.tagList.includes(tag));
+  async list({ q, tag, ids, limit, offset }: ListQuery): Promise<ArticlePage> {
+    const candidates = ids && new Set(ids);
+    const wanted = (doc: SearchDocument) =>
+      (tag === undefined || doc.tagList.includes(tag)) && (!candidates || candidates.has(doc.id));
+    const matches = q === undefined ? this.newestFirst().filter(wanted) : this.mostRelevantFirst(q, wanted);
     const end = Math.min(offset + limit, MAX_RESULT_WINDOW);
     return { ids: matches.slice(offset, end).map((doc) => doc.id), total: matches.length };
+  }
+
+  private newestFirst(): SearchDocument[] {
+    this.sorted ??= [...this.documentsById.values()].sort(newestFirst);
+    return this.sorted;
+  }
+
+  /** Matches of `q`, highest score first, ties newest first. */
+  private mostRelevantFirst(q: string, wanted: (doc: SearchDocument) => boolean): SearchDocument[] {
+    return this.textIndex
+      .search(q)
+      .flatMap(({ id, score }) => {
+        const doc = this.documentsById.get(id);
+        return doc && wanted(doc) ? [{ doc, score }] : [];
+      })
+      .sort((a, b) => b.score - a.score || newestFirst(a.doc, b.doc))
+      .map(({ doc }) => doc);
   }
 
   async tags(): Promise<string[]> {
@@ -118,6 +173,8 @@ export class EmbeddedArticleSearch implements ArticleSearch {
     }
     for (const id of this.tombstones) rebuilt.delete(id);
     this.documentsById = rebuilt;
+    this.textIndex = newTextIndex();
+    this.textIndex.addAll([...rebuilt.values()]);
     this.sorted = undefined;
     return count;
   }

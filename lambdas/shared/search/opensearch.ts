@@ -1,7 +1,9 @@
 /**
  * The OpenSearch adapter. Readers and writers address an alias (`articles` unless OPENSEARCH_INDEX
  * says otherwise); the concrete index behind it has an explicit mapping, created on the first write
- * and swapped atomically by a rebuild, so the index never falls back to dynamic mapping.
+ * and swapped atomically by a rebuild, so the index never falls back to dynamic mapping. The first
+ * write of each process also puts the full-text fields into the mapping of an index created before
+ * they existed (a put-mapping that only adds fields; docs/deploy.md), so new documents are not refused.
  *
  * Writes wait for a refresh (`refresh: wait_for`): when the event workflow that wrote a document
  * finishes, lists and tags already show it.
@@ -25,6 +27,7 @@ import {
   type ListQuery,
   MAX_RESULT_WINDOW,
   MAX_TAGS,
+  SEARCH_FIELD_BOOSTS,
   type SearchDocument,
   SearchDocumentRejectedError,
   SearchUnavailableError,
@@ -32,6 +35,14 @@ import {
 
 /** The client methods the adapter calls (unit tests substitute a recording fake). */
 export type SearchClient = Pick<Client, 'index' | 'delete' | 'search' | 'bulk' | 'indices'>;
+
+/** The full-text fields (standard analyzer): `q` searches them, and tags as words besides as keywords. */
+const textProperties = {
+  title: { type: 'text' },
+  description: { type: 'text' },
+  body: { type: 'text' },
+  tagList: { type: 'keyword', fields: { text: { type: 'text' } } },
+} as const;
 
 /** The concrete index: one shard; replicas as the domain has nodes to hold them (a replica needs a node of its own). */
 const indexDefinition = (replicas: number) =>
@@ -41,7 +52,7 @@ const indexDefinition = (replicas: number) =>
       dynamic: 'strict',
       properties: {
         id: { type: 'keyword' },
-        tagList: { type: 'keyword' },
+        ...textProperties,
         createdAt: { type: 'date', format: 'strict_date_optional_time' },
         updatedAt: { type: 'date', format: 'strict_date_optional_time' },
         deleted: { type: 'boolean' },
@@ -54,21 +65,46 @@ const TOMBSTONE_VERSION = Number.MAX_SAFE_INTEGER;
 
 const notRemoved = { term: { deleted: true } };
 
-/** Live documents, with a tag when given. */
-const liveDocuments = (tag?: string) => ({
-  bool: { filter: tag === undefined ? [] : [{ term: { tagList: tag } }], must_not: [notRemoved] },
+/** Live documents, with a tag and among candidate ids when given. */
+const liveDocuments = ({ tag, ids }: Pick<ListQuery, 'tag' | 'ids'> = {}) => ({
+  bool: {
+    filter: [
+      ...(tag === undefined ? [] : [{ term: { tagList: tag } }]),
+      ...(ids === undefined ? [] : [{ terms: { id: [...ids] } }]),
+    ],
+    must_not: [notRemoved],
+  },
+});
+
+/**
+ * Any word of `q` in any text field, scores of the fields summed. `multi_match` analyzes `q` as
+ * plain text: operators and special characters are words or separators, never query syntax.
+ */
+const textMatch = (q: string) => ({
+  multi_match: {
+    query: q,
+    type: 'most_fields' as const,
+    fields: Object.entries(SEARCH_FIELD_BOOSTS).map(
+      ([field, boost]) => `${field === 'tagList' ? 'tagList.text' : field}^${boost}`,
+    ),
+  },
 });
 
 /** Documents per request when reading them all. */
 const DOCUMENTS_PAGE_SIZE = 1_000;
 
 /** The search body of a list page: newest first, ids only, exact total. */
-function listQuery({ tag, limit, offset }: ListQuery): API.Search_RequestBody {
+function listQuery({ q, tag, ids, limit, offset }: ListQuery): API.Search_RequestBody {
   // Pages past the result window cannot be fetched with from/size; they come back empty.
   const from = Math.min(offset, MAX_RESULT_WINDOW);
+  const filtered = liveDocuments({ tag, ids });
   return {
-    query: liveDocuments(tag),
-    sort: [{ createdAt: { order: 'desc' } }, { id: { order: 'desc' } }],
+    query: q === undefined ? filtered : { bool: { ...filtered.bool, must: [textMatch(q)] } },
+    sort: [
+      ...(q === undefined ? [] : ['_score' as const]),
+      { createdAt: { order: 'desc' } },
+      { id: { order: 'desc' } },
+    ],
     from,
     size: Math.max(0, Math.min(limit, MAX_RESULT_WINDOW - from)),
     track_total_hits: true,
@@ -363,11 +399,17 @@ export class OpenSearchArticleSearch implements ArticleSearch {
     }
   }
 
-  /** Creates the first index behind the alias, once per process; racing creators both succeed. */
+  /**
+   * Creates the first index behind the alias, once per process; racing creators both succeed. An
+   * existing one gets the text fields added to its mapping (a no-op once it has them).
+   */
   private ensureIndex(): Promise<void> {
     this.indexReady ??= (async () => {
       const { body: exists } = await this.client.indices.exists({ index: this.alias });
-      if (exists) return;
+      if (exists) {
+        await this.client.indices.putMapping({ index: this.alias, body: { properties: textProperties } });
+        return;
+      }
       try {
         await this.client.indices.create({
           index: `${this.alias}-initial`,
