@@ -171,7 +171,11 @@ const usernameFilter = () => queryFilter(z.string().max(MAX_LOOKUP_LENGTH, tooLo
  * characters are searched as words or ignored as separators, never parsed as query syntax.
  */
 export const MAX_SEARCH_LENGTH = 200;
-const searchText = () => queryFilter(z.string().trim().max(MAX_SEARCH_LENGTH, tooLong(MAX_SEARCH_LENGTH)));
+const searchText = () =>
+  z.preprocess(
+    (value) => (typeof value === 'string' ? value.trim() : value),
+    queryFilter(z.string().max(MAX_SEARCH_LENGTH, tooLong(MAX_SEARCH_LENGTH))),
+  );
 
 const paging = {
   limit: queryInteger(1, MAX_PAGE_LIMIT, 20),

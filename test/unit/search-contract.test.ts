@@ -370,6 +370,23 @@ describe.each(adapters)('ArticleSearch full-text search, q ($name)', ({ create }
     });
   });
 
+  it('ranks the same after updates: the copies they replaced count for nothing', async () => {
+    const search = create();
+    const inBody = article('in-body', 1, { body: 'The dragons slept.' });
+    const titleAndDescription = article('both', 4, { title: 'Two dragons', description: 'Dragons again' });
+    await search.upsert(inBody);
+    await search.upsert(article('in-title', 2, { title: 'Taming dragons', tagList: ['beasts'] }));
+    await search.upsert(article('tagged', 3, { tagList: ['beasts', 'dragons'] }));
+    await search.upsert(titleAndDescription);
+    const ranking = { ids: ['both', 'in-title', 'tagged', 'in-body'], total: 4 };
+    expect(await search.list({ q: 'dragons', ...all })).toEqual(ranking);
+    for (const minute of [30, 31]) {
+      for (const document of [inBody, titleAndDescription])
+        await search.upsert({ ...document, updatedAt: at(minute) });
+      expect(await search.list({ q: 'dragons', ...all })).toEqual(ranking);
+    }
+  });
+
   it('breaks ties of relevance newest first, then by id', async () => {
     const search = create();
     for (const [id, minute] of [

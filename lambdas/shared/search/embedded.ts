@@ -92,16 +92,20 @@ export class EmbeddedArticleSearch implements ArticleSearch {
     if (indexed && documentVersion(indexed) > documentVersion(document)) return;
     const copy = { ...document, tagList: [...document.tagList] };
     this.documentsById.set(document.id, copy);
-    if (this.textIndex.has(document.id)) this.textIndex.replace(copy);
-    else this.textIndex.add(copy);
+    // remove(), not replace() or discard(): those defer the clean-up, and the next search's scores still count the old copy
+    if (indexed) this.textIndex.remove(indexed);
+    this.textIndex.add(copy);
     this.upsertedDuringRebuild?.add(document.id);
     this.sorted = undefined;
   }
 
   async remove(articleId: string): Promise<void> {
     this.tombstones.add(articleId);
-    if (this.documentsById.delete(articleId)) this.sorted = undefined;
-    if (this.textIndex.has(articleId)) this.textIndex.discard(articleId);
+    const indexed = this.documentsById.get(articleId);
+    if (!indexed) return;
+    this.documentsById.delete(articleId);
+    this.textIndex.remove(indexed);
+    this.sorted = undefined;
   }
 
   async list({ q, tag, ids, limit, offset }: ListQuery): Promise<ArticlePage> {
