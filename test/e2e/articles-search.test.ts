@@ -59,7 +59,6 @@ describe('GET /api/articles?q=', () => {
     expect(count).toBe(4);
     expect(new Set(slugs)).toEqual(new Set([inTitle, inBody, tagged, bobs]));
     expect(slugs.indexOf(inTitle)).toBeLessThan(slugs.indexOf(inBody));
-    expect(slugs.at(-1)).toBe(inBody);
   });
 
   it('pages the ranking with limit and offset, keeping the total', async () => {
