@@ -133,11 +133,12 @@ export const operations: Readonly<Record<string, Operation>> = {
   },
   'GET /api/articles': {
     operationId: 'GetArticles',
-    summary: 'Get recent articles globally, newest first',
+    summary: 'Get recent articles globally, newest first (with `q`, a full-text search, most relevant first)',
     tag: 'Articles',
     query: listArticlesQuery,
     success: articles,
     errors: { 422: 'A query parameter is out of range.' },
+    beyondRealWorld: ['q'],
   },
   'POST /api/articles': {
     operationId: 'CreateArticle',

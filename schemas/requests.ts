@@ -171,11 +171,23 @@ const usernameFilter = () => queryFilter(z.string().max(MAX_LOOKUP_LENGTH, tooLo
  * characters are searched as words or ignored as separators, never parsed as query syntax.
  */
 export const MAX_SEARCH_LENGTH = 200;
+
+/**
+ * The most articles of `author`/`favorited` that `q` searches among (more is a 422): an
+ * OpenSearch `terms` filter of 10,000 ids is about 400 KB of request, well inside its limits
+ * (`index.max_terms_count` 65,536, 100 MB per request).
+ */
+export const MAX_SEARCH_CANDIDATES = 10_000;
+
 const searchText = () =>
-  z.preprocess(
-    (value) => (typeof value === 'string' ? value.trim() : value),
-    queryFilter(z.string().max(MAX_SEARCH_LENGTH, tooLong(MAX_SEARCH_LENGTH))),
-  );
+  z
+    .preprocess(
+      (value) => (typeof value === 'string' ? value.trim() : value),
+      queryFilter(z.string().max(MAX_SEARCH_LENGTH, tooLong(MAX_SEARCH_LENGTH))),
+    )
+    .meta({
+      description: `Full-text search of title, description, body and tags: any of the words, case-insensitive, most relevant first (a title match counts most, ties newest first). Plain text: operators and special characters are searched literally. Combines with tag, limit and offset, and with author and favorited while they match at most ${MAX_SEARCH_CANDIDATES} articles.`,
+    });
 
 const paging = {
   limit: queryInteger(1, MAX_PAGE_LIMIT, 20),

@@ -7,19 +7,14 @@
  * number of round trips whatever its length.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { FeedQuery, ListArticlesQuery } from '../../schemas/requests.ts';
+import { type FeedQuery, type ListArticlesQuery, MAX_SEARCH_CANDIDATES } from '../../schemas/requests.ts';
 import { ArticlesRepository } from './articles-repository.ts';
 import { tableName } from './config.ts';
 import { AppError, notFound } from './errors.ts';
 import { type Article, presentArticle, presentProfile } from './presenters.ts';
 import type { ArticleRecord } from './records.ts';
 import { RelationsRepository } from './relations-repository.ts';
-import {
-  type ArticleSearch,
-  type ListQuery,
-  MAX_SEARCH_CANDIDATES,
-  newestFirst,
-} from './search/article-search.ts';
+import { type ArticleSearch, type ListQuery, newestFirst } from './search/article-search.ts';
 import { articleSearch } from './search/configured.ts';
 import { UsersRepository } from './users-repository.ts';
 

@@ -23,7 +23,7 @@ export interface ListQuery {
   /** Full-text search of title, description, body and tags: any of its words, most relevant first. */
   readonly q?: string;
   readonly tag?: string;
-  /** Only these articles (candidates from DynamoDB for `author`/`favorited`); at most MAX_SEARCH_CANDIDATES. */
+  /** Only these articles (candidates from DynamoDB for `author`/`favorited`); at most MAX_SEARCH_CANDIDATES (schemas/requests.ts). */
   readonly ids?: readonly string[];
   readonly limit: number;
   readonly offset: number;
@@ -88,13 +88,6 @@ export const MAX_RESULT_WINDOW = 10_000;
  * only in the body least.
  */
 export const SEARCH_FIELD_BOOSTS = { title: 3, tagList: 2, description: 2, body: 1 } as const;
-
-/**
- * The most candidate ids a search restricted to them (`q` with `author`/`favorited`) takes: an
- * OpenSearch `terms` filter of 10,000 ids is about 400 KB of request, well inside its limits
- * (`index.max_terms_count` 65,536, 100 MB per request).
- */
-export const MAX_SEARCH_CANDIDATES = 10_000;
 
 /** /api/tags lists at most this many tags (an OpenSearch terms aggregation needs a size). */
 export const MAX_TAGS = 10_000;
