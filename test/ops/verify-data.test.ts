@@ -203,7 +203,15 @@ describe('verifyData and repairData on seeded data', () => {
         yield [
           { ...toSearchDocument(bobNew), tagList: ['dragons'] },
           toSearchDocument(bobOld),
-          { id: ghostId, title: 'Ghost', description: '', body: '', tagList: ['ghostly'], createdAt: minute(3), updatedAt: minute(3) },
+          {
+            id: ghostId,
+            title: 'Ghost',
+            description: '',
+            body: '',
+            tagList: ['ghostly'],
+            createdAt: minute(3),
+            updatedAt: minute(3),
+          },
         ];
       })(),
     );
