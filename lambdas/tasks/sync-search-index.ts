@@ -15,6 +15,9 @@ const syncRequest = z.discriminatedUnion('action', [
     /** The article record as stored (plain JSON, not DynamoDB JSON). */
     article: z.looseObject({
       id: z.string().min(1),
+      title: z.string(),
+      description: z.string(),
+      body: z.string(),
       tagList: z.array(z.string()).optional(),
       createdAt: z.iso.datetime(),
       updatedAt: z.iso.datetime(),

@@ -26,6 +26,10 @@ describe('sync-search-index', () => {
       total: 1,
     });
     expect(await embeddedArticleSearch.tags()).toEqual(['dragons', 'training']);
+    expect(await embeddedArticleSearch.list({ q: 'believe', limit: 20, offset: 0 })).toEqual({
+      ids: ['sync-1'],
+      total: 1,
+    });
 
     expect(await handler({ action: 'remove', articleId: 'sync-1' })).toEqual({
       action: 'remove',
@@ -37,6 +41,7 @@ describe('sync-search-index', () => {
   it('throws on malformed input: a workflow bug must fail loudly, not index garbage', async () => {
     for (const input of [
       { action: 'upsert', article: { ...article, createdAt: 'yesterday' } },
+      { action: 'upsert', article: { ...article, body: undefined } },
       { action: 'upsert', article: { id: { S: 'sync-1' } } },
       { action: 'remove' },
       { action: 'reindex', articleId: 'sync-1' },
