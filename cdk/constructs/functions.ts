@@ -18,7 +18,7 @@ import {
   Runtime,
   Tracing,
 } from 'aws-cdk-lib/aws-lambda';
-import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { type BundlingOptions, LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
@@ -91,7 +91,7 @@ function tableStatements(tableId: TableId, table: ITableV2, access: TableAccess)
 }
 
 /** Memory buys CPU on Lambda: 1024 MB keeps bcrypt (cost 10) and cold starts well under a second. */
-const MEMORY_MB = 1024;
+export const MEMORY_MB = 1024;
 
 /** Shell commands that copy a definition's package files next to its bundle. */
 function copyPackageFiles(definition: FunctionDefinition): (inputDir: string, outputDir: string) => string[] {
@@ -103,6 +103,21 @@ function copyPackageFiles(definition: FunctionDefinition): (inputDir: string, ou
 /** ESM bundles still meet CommonJS dependencies that call require(). */
 const ESM_REQUIRE_SHIM =
   "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
+
+/** How every function is bundled (test/bench/bundles.ts bundles with the same options to size them). */
+export const BUNDLING: BundlingOptions = {
+  format: OutputFormat.ESM,
+  target: 'node22',
+  minify: true,
+  sourceMap: true,
+  sourcesContent: false,
+  mainFields: ['module', 'main'],
+  banner: ESM_REQUIRE_SHIM,
+  // The Node.js 22 runtime ships AWS SDK v3; Powertools, jose, zod and bcryptjs are bundled.
+  externalModules: ['@aws-sdk/*'],
+  forceDockerBundling: false,
+  logLevel: LogLevel.WARNING,
+};
 
 export class ConduitFunctions extends Construct {
   private readonly byName = new Map<string, IFunction>();
@@ -206,17 +221,7 @@ export class ConduitFunctions extends Construct {
       projectRoot: repoRoot,
       depsLockFilePath: fromRoot('package-lock.json'),
       bundling: {
-        format: OutputFormat.ESM,
-        target: 'node22',
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        mainFields: ['module', 'main'],
-        banner: ESM_REQUIRE_SHIM,
-        // The Node.js 22 runtime ships AWS SDK v3; Powertools, jose, zod and bcryptjs are bundled.
-        externalModules: ['@aws-sdk/*'],
-        forceDockerBundling: false,
-        logLevel: LogLevel.WARNING,
+        ...BUNDLING,
         ...(definition.files
           ? {
               commandHooks: {

@@ -1,0 +1,168 @@
+/**
+ * The counted part of the benchmark: every route requested once, one request at a time, on a
+ * runtime in read-your-writes mode (so a write's events are processed before it answers and are
+ * counted with it), the reads at several page sizes. Deterministic: figures are counts, not times.
+ */
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Runtime } from '../../local/runtime.ts';
+import { seedArticle, userIdOf } from '../support/articles.ts';
+import { type ApiClient, type ApiResponse, registerUser, uniqueName } from '../support/runtime.ts';
+import { type Counted, Counters } from './counters.ts';
+
+export interface CountedRequest {
+  /** What was requested, e.g. `GET /api/articles (signed in)`. */
+  readonly name: string;
+  /** The route template, as schemas/routes.ts names it. */
+  readonly route: string;
+  readonly pageSize?: number;
+  readonly status: number;
+  readonly counted: Counted;
+}
+
+export interface CountedOptions {
+  /** Page sizes of the list reads; the author gets as many articles as the largest. */
+  readonly pageSizes: readonly number[];
+}
+
+/** Requests every route once (the list reads once per page size) and counts each. */
+export async function countRequests(
+  runtime: Runtime,
+  api: ApiClient,
+  db: DynamoDBDocumentClient,
+  options: CountedOptions,
+): Promise<CountedRequest[]> {
+  const author = await registerUser(api, 'author');
+  const reader = await registerUser(api, 'reader');
+  const tag = uniqueName('tag');
+  const authorId = await userIdOf(db, runtime, author.username);
+  await api.post(`/api/profiles/${author.username}/follow`, undefined, reader.token);
+  // Written as create-article writes them; the stream's events fan them out and index them.
+  const largest = Math.max(...options.pageSizes);
+  let clock = Date.now() - largest * 1000;
+  const seeded = [];
+  for (let index = 0; index < largest; index++) {
+    clock += 1000;
+    const at = new Date(clock).toISOString();
+    seeded.push(await seedArticle(db, runtime, authorId, { tagList: [tag], createdAt: at, updatedAt: at }));
+  }
+  await runtime.events.settle();
+  const slug = seeded[0]?.slug ?? '';
+  await api.post(`/api/articles/${slug}/favorite`, undefined, reader.token);
+  await api.post(`/api/articles/${slug}/comments`, { comment: { body: 'First' } }, reader.token);
+
+  const counters = await Counters.install(runtime);
+  const results: CountedRequest[] = [];
+  const count = async (
+    name: string,
+    route: string,
+    request: () => Promise<ApiResponse>,
+    pageSize?: number,
+  ): Promise<ApiResponse> => {
+    counters.take();
+    const response = await request();
+    results.push({
+      name,
+      route,
+      ...(pageSize === undefined ? {} : { pageSize }),
+      status: response.status,
+      counted: counters.take(),
+    });
+    return response;
+  };
+  try {
+    for (const size of options.pageSizes) {
+      const page = `limit=${size}&offset=0`;
+      await count('list, anonymous', 'GET /api/articles', () => api.get(`/api/articles?${page}`), size);
+      await count(
+        'list, signed in',
+        'GET /api/articles',
+        () => api.get(`/api/articles?${page}`, reader.token),
+        size,
+      );
+      await count(
+        'list by tag',
+        'GET /api/articles',
+        () => api.get(`/api/articles?tag=${tag}&${page}`, reader.token),
+        size,
+      );
+      await count(
+        'list by author',
+        'GET /api/articles',
+        () => api.get(`/api/articles?author=${author.username}&${page}`, reader.token),
+        size,
+      );
+      await count(
+        'feed',
+        'GET /api/articles/feed',
+        () => api.get(`/api/articles/feed?${page}`, reader.token),
+        size,
+      );
+    }
+    await count('favorited by', 'GET /api/articles', () =>
+      api.get(`/api/articles?favorited=${reader.username}`, reader.token),
+    );
+    await count('article, anonymous', 'GET /api/articles/{slug}', () => api.get(`/api/articles/${slug}`));
+    await count('article, signed in', 'GET /api/articles/{slug}', () =>
+      api.get(`/api/articles/${slug}`, reader.token),
+    );
+    await count('comments', 'GET /api/articles/{slug}/comments', () =>
+      api.get(`/api/articles/${slug}/comments`, reader.token),
+    );
+    await count('profile', 'GET /api/profiles/{username}', () =>
+      api.get(`/api/profiles/${author.username}`, reader.token),
+    );
+    await count('tags', 'GET /api/tags', () => api.get('/api/tags'));
+    await count('current user', 'GET /api/user', () => api.get('/api/user', reader.token));
+
+    const username = uniqueName('writer');
+    const registered = await count('register', 'POST /api/users', () =>
+      api.post('/api/users', {
+        user: { username, email: `${username}@example.com`, password: 'password123' },
+      }),
+    );
+    const writer = registered.body?.user?.token as string;
+    await count('login', 'POST /api/users/login', () =>
+      api.post('/api/users/login', {
+        user: { email: `${username}@example.com`, password: 'password123' },
+      }),
+    );
+    await count('update user', 'PUT /api/user', () =>
+      api.put('/api/user', { user: { bio: 'Counted' } }, writer),
+    );
+    await count('follow', 'POST /api/profiles/{username}/follow', () =>
+      api.post(`/api/profiles/${username}/follow`, undefined, reader.token),
+    );
+    const created = await count('create article', 'POST /api/articles', () =>
+      api.post(
+        '/api/articles',
+        { article: { title: uniqueName('Counted'), description: 'd', body: 'b', tagList: [tag] } },
+        writer,
+      ),
+    );
+    const own = created.body?.article?.slug as string;
+    await count('update article', 'PUT /api/articles/{slug}', () =>
+      api.put(`/api/articles/${own}`, { article: { body: 'Changed' } }, writer),
+    );
+    await count('favorite', 'POST /api/articles/{slug}/favorite', () =>
+      api.post(`/api/articles/${own}/favorite`, undefined, reader.token),
+    );
+    await count('unfavorite', 'DELETE /api/articles/{slug}/favorite', () =>
+      api.delete(`/api/articles/${own}/favorite`, reader.token),
+    );
+    const comment = await count('add comment', 'POST /api/articles/{slug}/comments', () =>
+      api.post(`/api/articles/${own}/comments`, { comment: { body: 'Counted' } }, reader.token),
+    );
+    await count('delete comment', 'DELETE /api/articles/{slug}/comments/{id}', () =>
+      api.delete(`/api/articles/${own}/comments/${comment.body?.comment?.id}`, reader.token),
+    );
+    await count('unfollow', 'DELETE /api/profiles/{username}/follow', () =>
+      api.delete(`/api/profiles/${username}/follow`, reader.token),
+    );
+    await count('delete article', 'DELETE /api/articles/{slug}', () =>
+      api.delete(`/api/articles/${own}`, writer),
+    );
+  } finally {
+    counters.uninstall();
+  }
+  return results;
+}
