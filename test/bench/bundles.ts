@@ -57,13 +57,14 @@ export async function bundleSizes(): Promise<BundleSize[]> {
       external: BUNDLING.externalModules,
       logLevel: 'error',
     });
-    const bundle = result.outputFiles.find((file) => file.path.endsWith('.mjs'));
-    if (!bundle) throw new Error(`${definition.entry}: esbuild wrote no bundle`);
+    const { outputFiles = [], metafile } = result;
+    const bundle = outputFiles.find((file) => file.path.endsWith('.mjs'));
+    if (!bundle || !metafile) throw new Error(`${definition.entry}: esbuild wrote no bundle`);
     sizes.push({
       function: definition.name,
       bytes: bundle.contents.byteLength,
-      heaviest: heaviest(result.metafile),
-      hashes: Object.keys(result.metafile.inputs).some((input) => packageOf(input) === 'bcryptjs'),
+      heaviest: heaviest(metafile),
+      hashes: Object.keys(metafile.inputs).some((input) => packageOf(input) === 'bcryptjs'),
     });
   }
   return sizes;

@@ -3,11 +3,59 @@
  * runtime in read-your-writes mode (so a write's events are processed before it answers and are
  * counted with it), the reads at several page sizes. Deterministic: figures are counts, not times.
  */
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Runtime } from '../../local/runtime.ts';
-import { seedArticle, userIdOf } from '../support/articles.ts';
-import { type ApiClient, type ApiResponse, registerUser, uniqueName } from '../support/runtime.ts';
 import { type Counted, Counters } from './counters.ts';
+
+interface Answer {
+  readonly status: number;
+  // biome-ignore lint/suspicious/noExplicitAny: the API's JSON of every shape
+  readonly body: any;
+}
+
+/** JSON in, JSON out, `Authorization: Token …` (the bench runs outside jest, without test/support). */
+function apiOf(runtime: Runtime) {
+  const call = async (method: string, path: string, body?: unknown, token?: string): Promise<Answer> => {
+    const response = await fetch(`${runtime.url}${path}`, {
+      method,
+      headers: {
+        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+        ...(token ? { Authorization: `Token ${token}` } : {}),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    return { status: response.status, body: text ? JSON.parse(text) : undefined };
+  };
+  return {
+    get: (path: string, token?: string) => call('GET', path, undefined, token),
+    post: (path: string, body?: unknown, token?: string) => call('POST', path, body, token),
+    put: (path: string, body?: unknown, token?: string) => call('PUT', path, body, token),
+    delete: (path: string, token?: string) => call('DELETE', path, undefined, token),
+  };
+}
+
+const run = Date.now().toString(36);
+let names = 0;
+const uniqueName = (prefix: string): string => `${prefix}${run}${(names++).toString(36)}`;
+
+/** Registers a user; its username, email and token. */
+async function register(api: ReturnType<typeof apiOf>, prefix: string) {
+  const username = uniqueName(prefix);
+  const email = `${username}@example.com`;
+  const response = await api.post('/api/users', { user: { username, email, password: 'password123' } });
+  if (response.status !== 201) throw new Error(`register ${username}: ${response.status}`);
+  return { username, email, token: response.body.user.token as string };
+}
+
+/** Runs `work` for 0…count-1, `concurrency` at a time. */
+async function pool(count: number, concurrency: number, work: (index: number) => Promise<void>) {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) await work(next++);
+    }),
+  );
+}
 
 export interface CountedRequest {
   /** What was requested, e.g. `GET /api/articles (signed in)`. */
@@ -25,28 +73,24 @@ export interface CountedOptions {
 }
 
 /** Requests every route once (the list reads once per page size) and counts each. */
-export async function countRequests(
-  runtime: Runtime,
-  api: ApiClient,
-  db: DynamoDBDocumentClient,
-  options: CountedOptions,
-): Promise<CountedRequest[]> {
-  const author = await registerUser(api, 'author');
-  const reader = await registerUser(api, 'reader');
+export async function countRequests(runtime: Runtime, options: CountedOptions): Promise<CountedRequest[]> {
+  const api = apiOf(runtime);
+  const author = await register(api, 'author');
+  const reader = await register(api, 'reader');
   const tag = uniqueName('tag');
-  const authorId = await userIdOf(db, runtime, author.username);
-  await api.post(`/api/profiles/${author.username}/follow`, undefined, reader.token);
-  // Written as create-article writes them; the stream's events fan them out and index them.
-  const largest = Math.max(...options.pageSizes);
-  let clock = Date.now() - largest * 1000;
-  const seeded = [];
-  for (let index = 0; index < largest; index++) {
-    clock += 1000;
-    const at = new Date(clock).toISOString();
-    seeded.push(await seedArticle(db, runtime, authorId, { tagList: [tag], createdAt: at, updatedAt: at }));
-  }
-  await runtime.events.settle();
-  const slug = seeded[0]?.slug ?? '';
+  const follow = await api.post(`/api/profiles/${author.username}/follow`, undefined, reader.token);
+  if (follow.status !== 200) throw new Error(`follow: ${follow.status}`);
+  const slugs: string[] = [];
+  await pool(Math.max(...options.pageSizes), 4, async (index) => {
+    const response = await api.post(
+      '/api/articles',
+      { article: { title: uniqueName(`Seeded ${index}`), description: 'd', body: 'b', tagList: [tag] } },
+      author.token,
+    );
+    if (response.status !== 201) throw new Error(`seed article: ${response.status}`);
+    slugs.push(response.body.article.slug);
+  });
+  const slug = slugs[0] ?? '';
   await api.post(`/api/articles/${slug}/favorite`, undefined, reader.token);
   await api.post(`/api/articles/${slug}/comments`, { comment: { body: 'First' } }, reader.token);
 
@@ -55,9 +99,9 @@ export async function countRequests(
   const count = async (
     name: string,
     route: string,
-    request: () => Promise<ApiResponse>,
+    request: () => Promise<Answer>,
     pageSize?: number,
-  ): Promise<ApiResponse> => {
+  ): Promise<Answer> => {
     counters.take();
     const response = await request();
     results.push({

@@ -26,7 +26,11 @@ function longestChain(machine: AslMachine, at: string = machine.StartAt, seen = 
   let own: string[] = [];
   if (state.Type === 'Task') {
     const resource = taskResource(state.Resource ?? '');
-    own = [resource?.kind === 'lambda' ? `λ ${at}` : `${resource?.action ?? 'call'} (${at})`];
+    own = [
+      resource?.kind === 'dynamodb'
+        ? `${resource.action} (${at})`
+        : `${resource?.kind === 'lambda' ? 'λ' : (resource?.kind ?? 'call')} ${at}`,
+    ];
   } else if (state.Type === 'Parallel') {
     own = (state.Branches ?? [])
       .map((branch) => longestChain(branch))

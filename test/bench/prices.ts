@@ -29,4 +29,3 @@ export const PRICES = {
   /** EventBridge Pipes: $0.40 per million requests (each batch, in 64 KB chunks). https://aws.amazon.com/eventbridge/pricing/ */
   pipesRequest: 0.4 / 1e6,
 } as const;
-
