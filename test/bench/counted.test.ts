@@ -8,7 +8,7 @@ import { routes } from '../../schemas/routes.ts';
 import { useTestRuntime } from '../support/runtime.ts';
 import { MIXED_WORKLOAD } from './bill.ts';
 import { bundleSizes } from './bundles.ts';
-import { countRequests } from './counted.ts';
+import { countRequests, seed } from './counted.ts';
 import { criticalPaths } from './critical-path.ts';
 import { renderBenchmarks, summarize } from './report.ts';
 
@@ -16,7 +16,7 @@ const { runtime } = useTestRuntime();
 
 describe('npm run bench (counted)', () => {
   it('counts every route, no list read grows with its page size, and the report renders', async () => {
-    const counted = await countRequests(runtime(), { pageSizes: [1, 3] });
+    const counted = await countRequests(runtime(), await seed(runtime(), 3), { pageSizes: [1, 3] });
     expect(counted.filter(({ status }) => status < 200 || status >= 300)).toEqual([]);
     expect(new Set(counted.map(({ route }) => route))).toEqual(
       new Set(routes.map((route) => `${route.method} ${route.path}`)),

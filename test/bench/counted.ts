@@ -68,12 +68,21 @@ export interface CountedRequest {
 }
 
 export interface CountedOptions {
-  /** Page sizes of the list reads; the author gets as many articles as the largest. */
+  /** Page sizes of the list reads. */
   readonly pageSizes: readonly number[];
 }
 
-/** Requests every route once (the list reads once per page size) and counts each. */
-export async function countRequests(runtime: Runtime, options: CountedOptions): Promise<CountedRequest[]> {
+/** The data every figure reads: an author with articles, a reader who follows, favorites and comments. */
+export interface Seeded {
+  readonly api: ReturnType<typeof apiOf>;
+  readonly author: { readonly username: string; readonly token: string };
+  readonly reader: { readonly username: string; readonly token: string };
+  readonly tag: string;
+  /** The author's articles; the reader favorited and commented on the first. */
+  readonly slugs: readonly string[];
+}
+
+export async function seed(runtime: Runtime, articles: number): Promise<Seeded> {
   const api = apiOf(runtime);
   const author = await register(api, 'author');
   const reader = await register(api, 'reader');
@@ -81,7 +90,7 @@ export async function countRequests(runtime: Runtime, options: CountedOptions): 
   const follow = await api.post(`/api/profiles/${author.username}/follow`, undefined, reader.token);
   if (follow.status !== 200) throw new Error(`follow: ${follow.status}`);
   const slugs: string[] = [];
-  await pool(Math.max(...options.pageSizes), 4, async (index) => {
+  await pool(articles, 4, async (index) => {
     const response = await api.post(
       '/api/articles',
       { article: { title: uniqueName(`Seeded ${index}`), description: 'd', body: 'b', tagList: [tag] } },
@@ -93,7 +102,17 @@ export async function countRequests(runtime: Runtime, options: CountedOptions): 
   const slug = slugs[0] ?? '';
   await api.post(`/api/articles/${slug}/favorite`, undefined, reader.token);
   await api.post(`/api/articles/${slug}/comments`, { comment: { body: 'First' } }, reader.token);
+  return { api, author, reader, tag, slugs };
+}
 
+/** Requests every route once (the list reads once per page size, up to the seeded articles) and counts each. */
+export async function countRequests(
+  runtime: Runtime,
+  seeded: Seeded,
+  options: CountedOptions,
+): Promise<CountedRequest[]> {
+  const { api, author, reader, tag } = seeded;
+  const slug = seeded.slugs[0] ?? '';
   const counters = await Counters.install(runtime);
   const results: CountedRequest[] = [];
   const count = async (

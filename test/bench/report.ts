@@ -16,6 +16,7 @@ import type { BundleSize } from './bundles.ts';
 import type { CountedRequest } from './counted.ts';
 import type { CriticalPath } from './critical-path.ts';
 import { PRICES, PRICES_CHECKED } from './prices.ts';
+import type { Timed } from './timed.ts';
 
 export interface BenchFigures {
   readonly date: string;
@@ -23,6 +24,7 @@ export interface BenchFigures {
   readonly counted: readonly CountedRequest[];
   readonly criticalPaths: readonly CriticalPath[];
   readonly bundles: readonly BundleSize[];
+  readonly timed?: Timed;
 }
 
 export const describeMachine = (): string =>
@@ -107,6 +109,7 @@ export function renderBenchmarks(figures: BenchFigures): string {
             .join(' | ')} |`,
       ),
     '',
+    ...(figures.timed ? timedSection(figures.timed) : []),
     '## Critical path per route',
     '',
     'The longest chain of dependent AWS calls the request waits for, read from the route table and',
@@ -178,4 +181,30 @@ export function renderBenchmarks(figures: BenchFigures): string {
     '',
   ];
   return lines.join('\n');
+}
+
+const ms = (value: number): string => value.toFixed(1);
+
+/** The reads under load: throughput, latency, statuses and the efficiency against the floor. */
+function timedSection(timed: Timed): string[] {
+  return [
+    '## Reads under load',
+    '',
+    'autocannon in a process of its own, after a warm-up; latencies over every answer, so a row with',
+    'non-2xx answers is not to be quoted. The floor is raw DynamoDB Local GetItem at the same',
+    'concurrency, same generator, same run; efficiency = requests/s × DynamoDB calls per request ÷',
+    'raw calls/s (target ≥ 0.85). Timings depend on the machine and its load: quote a quiet run.',
+    '',
+    '| read | connections | requests | non-2xx | req/s | p50 ms | p90 ms | p99 ms | efficiency |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...timed.floor.map(
+      (raw) =>
+        `| raw DynamoDB GetItem | ${raw.connections} | ${raw.requests} | ${raw.non2xx} | ${raw.requestsPerSecond.toFixed(0)} | ${ms(raw.latencyMs.p50)} | ${ms(raw.latencyMs.p90)} | ${ms(raw.latencyMs.p99)} | 1 |`,
+    ),
+    ...timed.reads.map(
+      ({ name, result, efficiency }) =>
+        `| ${name} | ${result.connections} | ${result.requests} | ${result.non2xx} | ${result.requestsPerSecond.toFixed(0)} | ${ms(result.latencyMs.p50)} | ${ms(result.latencyMs.p90)} | ${ms(result.latencyMs.p99)} | ${efficiency.toFixed(2)} |`,
+    ),
+    '',
+  ];
 }
