@@ -3,7 +3,7 @@
  * page size, the critical path per route, bundle sizes, and the bill per endpoint and for a mixed
  * workload, this design against Lambda-only handlers.
  */
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import {
   ASSUMPTIONS,
   type Bill,
@@ -28,7 +28,7 @@ export interface BenchFigures {
 }
 
 export const describeMachine = (): string =>
-  `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node.js ${process.version}, ${process.platform}/${process.arch}`;
+  `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node.js ${process.version}, ${process.platform}/${process.arch}, load average ${loadavg()[0]?.toFixed(1)} at the start`;
 
 const perMillion = (dollars: number): string => `$${(dollars * 1e6).toFixed(2)}`;
 const kb = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KB`;
