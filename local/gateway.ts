@@ -1,6 +1,6 @@
 /**
  * The local API Gateway: serves the routes of schemas/routes.ts over HTTP the way the CDK-built
- * REST API does. It runs the REQUEST authorizer, renders the same StartSyncExecution mapping
+ * REST API does. It runs the REQUEST authorizer (cached on required routes), renders the same StartSyncExecution mapping
  * templates for workflow routes, invokes Lambda routes with API Gateway proxy events, and answers
  * with the same gateway responses and CORS headers. While DynamoDB Local is down or restarting, every
  * route answers 503 (schemas/routes.ts `serviceUnavailable`) at once instead of failing slowly.
@@ -21,6 +21,7 @@ import {
   gatewayResponses,
   maxRequestBodyBytes,
   type Route,
+  requiredAuthCache,
   routes,
   type SuccessStatus,
   serviceUnavailable,
@@ -31,6 +32,7 @@ import {
   renderStartSyncExecutionRequest,
   renderStartSyncExecutionResponse,
 } from './api-gateway-templates.ts';
+import { type AuthorizerCache, policyAllows } from './authorizer-cache.ts';
 import type { DynamoDbHealth } from './dynamodb-supervisor.ts';
 import { LambdaInvocationError } from './faults.ts';
 import type { LocalLambdas } from './lambdas.ts';
@@ -39,6 +41,8 @@ import { type LocalWorkflows, localStateMachineArn } from './workflows.ts';
 export interface GatewayOptions {
   readonly lambdas: LocalLambdas;
   readonly workflows: LocalWorkflows;
+  /** The result cache of the authorizer on required routes. */
+  readonly authorizerCache: AuthorizerCache;
   /** Awaited after a write workflow succeeds, before answering (read-your-writes mode). */
   readonly afterWrite?: () => Promise<void>;
   /** While DynamoDB is down, routes answer 503 at once; a 503 from a route makes it check. */
@@ -167,25 +171,35 @@ export function createGateway(options: GatewayOptions): Server {
     event: APIGatewayProxyEvent,
   ): Promise<{ reply: Reply } | { context: Record<string, string> }> {
     if (route.auth === 'none') return { context: {} };
+    const methodArn = `arn:aws:execute-api:us-east-1:000000000000:local/local/${route.method}${event.path}`;
+    // Required routes: API Gateway answers a missing identity header itself and serves what it cached.
+    const identity =
+      route.auth === 'required'
+        ? Object.entries(event.headers).find(
+            ([name]) => name.toLowerCase() === requiredAuthCache.identityHeader.toLowerCase(),
+          )?.[1]
+        : undefined;
+    if (route.auth === 'required' && !identity) return { reply: gatewayReply('UNAUTHORIZED') };
     try {
-      const result = (await lambdas.invoke('authorizer', {
-        type: 'REQUEST',
-        methodArn: `arn:aws:execute-api:us-east-1:000000000000:local/local/${route.method}${event.path}`,
-        resource: route.path,
-        path: event.path,
-        httpMethod: route.method,
-        headers: event.headers,
-        multiValueHeaders: event.multiValueHeaders,
-        pathParameters: event.pathParameters,
-        queryStringParameters: event.queryStringParameters,
-        multiValueQueryStringParameters: event.multiValueQueryStringParameters,
-        stageVariables: null,
-        requestContext: event.requestContext,
-      })) as APIGatewayAuthorizerResult;
-      const allowed = result.policyDocument.Statement.every(
-        (statement) => (statement as { Effect: string }).Effect === 'Allow',
-      );
-      if (!allowed) return { reply: gatewayReply('ACCESS_DENIED') };
+      const cached = identity === undefined ? undefined : options.authorizerCache.get(identity);
+      const result =
+        cached ??
+        ((await lambdas.invoke('authorizer', {
+          type: 'REQUEST',
+          methodArn,
+          resource: route.path,
+          path: event.path,
+          httpMethod: route.method,
+          headers: event.headers,
+          multiValueHeaders: event.multiValueHeaders,
+          pathParameters: event.pathParameters,
+          queryStringParameters: event.queryStringParameters,
+          multiValueQueryStringParameters: event.multiValueQueryStringParameters,
+          stageVariables: null,
+          requestContext: event.requestContext,
+        })) as APIGatewayAuthorizerResult);
+      if (identity !== undefined && !cached) options.authorizerCache.put(identity, result);
+      if (!policyAllows(result, methodArn)) return { reply: gatewayReply('ACCESS_DENIED') };
       const context = Object.fromEntries(
         Object.entries(result.context ?? {}).map(([k, v]) => [k, String(v)]),
       );

@@ -9,8 +9,10 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { statusOfError } from '../lambdas/shared/errors.ts';
 import { articleSearch } from '../lambdas/shared/search/configured.ts';
 import { metricsNamespace } from '../schemas/functions.ts';
+import { requiredAuthCache } from '../schemas/routes.ts';
 import { type TableId, tableEnvVar, tables } from '../schemas/tables.ts';
 import { createLocalAdmin } from './admin.ts';
+import { AuthorizerCache } from './authorizer-cache.ts';
 import { localAwsConfig } from './dynamodb-local.ts';
 import { DynamoDbSupervisor } from './dynamodb-supervisor.ts';
 import { FaultInjector, type FaultRule, injectDynamoDbFaults, injectSearchFaults } from './faults.ts';
@@ -65,6 +67,8 @@ export interface Runtime {
   readonly dynamoDb: DynamoDBClient;
   /** The failures DynamoDB, Lambda, Step Functions and the search index answer with (local/faults.ts). */
   readonly faults: FaultInjector;
+  /** The cache of the authorizer on required routes; `flush()` as FlushStageAuthorizersCache does. */
+  readonly authorizerCache: AuthorizerCache;
   stop(): Promise<void>;
 }
 
@@ -154,7 +158,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       faults,
       workflows,
     });
-    const server = createGateway({ lambdas, workflows, afterWrite, database, log, admin });
+    const authorizerCache = new AuthorizerCache(requiredAuthCache.ttlSeconds);
+    const server = createGateway({ lambdas, workflows, authorizerCache, afterWrite, database, log, admin });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(options.port, '127.0.0.1', resolve);
@@ -168,6 +173,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       events,
       dynamoDb,
       faults,
+      authorizerCache,
       async stop() {
         server.closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -2,9 +2,11 @@
  * The HTTP API: one table, read by the CDK API stack and by the local gateway.
  *
  * auth: none      no authorizer runs
- *       optional  the authorizer runs; requests without an Authorization header pass anonymously,
- *                 a bad token or any other Authorization header is still 401
- *       required  the authorizer rejects a missing or bad token (any other header too) with 401
+ *       optional  the authorizer runs on every request (no cache); requests without an
+ *                 Authorization header pass anonymously, a bad token or any other header is 401
+ *       required  the cached authorizer (`requiredAuthCache`): API Gateway answers 401 itself when
+ *                 the header is missing, else reuses the decision for the header's value, so the
+ *                 function runs once per token per TTL; a bad token (any other header too) is 401
  * target: an EXPRESS workflow (state-machines/express/<name>.asl.json, StartSyncExecution) and the
  *         status it answers when it succeeds (its output is the response body; none for 204),
  *         or a Lambda function (schemas/functions.ts, proxy integration), which answers its own.
@@ -118,6 +120,15 @@ export const docsRoutes = {
   page: { method: 'GET', path: '/api/docs', auth: 'none', target: { lambda: 'api-docs' } },
   file: { method: 'GET', path: '/api/docs/{file}', auth: 'none', target: { lambda: 'api-docs' } },
 } as const satisfies Record<string, Route>;
+
+/**
+ * The result cache of the authorizer on `required` routes. API Gateway keys it by the Authorization
+ * header and applies the cached policy to every route of that authorizer, so the policy must cover the
+ * whole API. The price: a token stays accepted up to `ttlSeconds` past its `exp` or a key rotation.
+ * Optional routes cannot use it: a cached authorizer answers 401 without running when the header is
+ * missing, and an anonymous reader has none.
+ */
+export const requiredAuthCache = { identityHeader: 'Authorization', ttlSeconds: 300 } as const;
 
 /** Finds the route for an API Gateway resource path and method (used by the authorizer). */
 export function findRoute(method: string, resourcePath: string): Route | undefined {

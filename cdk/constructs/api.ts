@@ -11,8 +11,10 @@
  *   itself (throttling, an oversized input) becomes a RealWorld-shaped 500.
  * - `lambda` routes: Lambda proxy integration; so are the `docsRoutes` (the OpenAPI document and its
  *   page, public).
- * - auth `optional`/`required`: the REQUEST authorizer (the function of kind `authorizer`) with no
- *   identity sources and caching off, so it runs for anonymous requests too and decides itself.
+ * - auth `optional`: the REQUEST authorizer (the function of kind `authorizer`) with no identity
+ *   sources and caching off, so it runs for anonymous requests too and decides itself. `required`:
+ *   the same function behind a second authorizer cached by the Authorization header
+ *   (`requiredAuthCache`), so a signed-in client costs one invocation per token per TTL.
  * - CORS: preflight from `cors`, the Allow-Origin header on every integration response, and CORS
  *   headers on API Gateway's own responses (`gatewayResponses` bodies, plus DEFAULT_4XX/5XX).
  * - Stage: throttling, JSON access logs, execution logging at ERROR without data trace (which would
@@ -27,6 +29,7 @@ import {
   Cors,
   EndpointType,
   type IAuthorizer,
+  IdentitySource,
   type Integration,
   type IntegrationResponse,
   LambdaIntegration,
@@ -55,6 +58,7 @@ import {
   executionHeader,
   gatewayResponses,
   type Route,
+  requiredAuthCache,
   routes,
   type SuccessStatus,
 } from '../../schemas/routes.ts';
@@ -104,7 +108,7 @@ const EXECUTION_PARAMETER = `method.response.header.${executionHeader}`;
 export class ConduitApi extends Construct {
   readonly restApi: RestApi;
 
-  private readonly authorizer: IAuthorizer;
+  private readonly authorizers: Record<'optional' | 'required', IAuthorizer>;
   private readonly statesRole: Role;
   private readonly requestTemplate = readFileSync(requestTemplatePath, 'utf8');
   private readonly responseTemplate = readFileSync(responseTemplatePath, 'utf8');
@@ -185,14 +189,23 @@ export class ConduitApi extends Construct {
     if (authorizers.length !== 1 || !authorizers[0]) {
       throw new Error('schemas/functions.ts must define exactly one function of kind "authorizer"');
     }
-    this.authorizer = new RequestAuthorizer(this, 'Authorizer', {
-      authorizerName: `conduit-${config.stage}-authorizer`,
-      handler: props.functions.get(authorizers[0].name),
+    const authorizerFunction = props.functions.get(authorizers[0].name);
+    this.authorizers = {
       // No identity source and no cache: the authorizer runs for every request, with or without a
       // token, which is what lets optional-auth routes serve anonymous readers.
-      identitySources: [],
-      resultsCacheTtl: Duration.seconds(0),
-    });
+      optional: new RequestAuthorizer(this, 'Authorizer', {
+        authorizerName: `conduit-${config.stage}-authorizer`,
+        handler: authorizerFunction,
+        identitySources: [],
+        resultsCacheTtl: Duration.seconds(0),
+      }),
+      required: new RequestAuthorizer(this, 'CachedAuthorizer', {
+        authorizerName: `conduit-${config.stage}-cached-authorizer`,
+        handler: authorizerFunction,
+        identitySources: [IdentitySource.header(requiredAuthCache.identityHeader)],
+        resultsCacheTtl: Duration.seconds(requiredAuthCache.ttlSeconds),
+      }),
+    };
 
     this.statesRole = new Role(this, 'StartSyncExecutionRole', {
       assumedBy: new ServicePrincipal('apigateway.amazonaws.com'),
@@ -209,7 +222,7 @@ export class ConduitApi extends Construct {
       const secured = route.auth !== 'none';
       resource.addMethod(route.method, integration.integration, {
         authorizationType: secured ? AuthorizationType.CUSTOM : AuthorizationType.NONE,
-        authorizer: secured ? this.authorizer : undefined,
+        authorizer: route.auth === 'none' ? undefined : this.authorizers[route.auth],
         methodResponses: integration.methodResponses,
       });
     }

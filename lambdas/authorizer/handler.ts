@@ -1,6 +1,8 @@
 /**
- * The API Gateway REQUEST authorizer. It runs without caching and without identity sources, so it
- * sees every request of the routes that have one and decides by the route's auth mode:
+ * The API Gateway REQUEST authorizer, behind two authorizers: uncached on optional-auth routes (it
+ * sees every request) and cached by the Authorization header on required ones (schemas/routes.ts
+ * `requiredAuthCache`; API Gateway answers a missing header itself). It decides by the route's auth
+ * mode:
  *   no Authorization header (or a blank one)
  *                  required → throw "Unauthorized" (401 "is missing"); optional → allow anonymously
  *   any other header that is not `Token <valid jwt>` or `Bearer <valid jwt>` (a bad or expired token,
@@ -15,15 +17,7 @@ import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent, Cont
 import { findRoute } from '../../schemas/routes.ts';
 import { logger } from '../shared/observability.ts';
 import { authorizationHeader, InvalidTokenError, tokenFromHeader, verifyToken } from '../shared/tokens.ts';
-
-const policy = (effect: 'Allow' | 'Deny', methodArn: string, userId: string): APIGatewayAuthorizerResult => ({
-  principalId: userId || 'anonymous',
-  policyDocument: {
-    Version: '2012-10-17',
-    Statement: [{ Action: 'execute-api:Invoke', Effect: effect, Resource: methodArn }],
-  },
-  context: { userId },
-});
+import { policy } from './policy.ts';
 
 export const handler = async (
   event: APIGatewayRequestAuthorizerEvent,

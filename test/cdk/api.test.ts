@@ -18,6 +18,7 @@ import {
   executionHeader,
   gatewayResponses,
   type Route,
+  requiredAuthCache,
   routes,
   type SuccessStatus,
 } from '../../schemas/routes.ts';
@@ -54,7 +55,12 @@ function methodFor(route: Route) {
   return found[0]?.Properties as Record<string, never>;
 }
 
-const authorizerId = Object.entries(resources).find(([, r]) => r.Type === 'AWS::ApiGateway::Authorizer')?.[0];
+/** The authorizer of each auth mode: the uncached one (no identity source) and the cached one. */
+const authorizerIds = Object.fromEntries(
+  Object.entries(resources)
+    .filter(([, r]) => r.Type === 'AWS::ApiGateway::Authorizer')
+    .map(([id, r]) => [r.Properties.IdentitySource === '' ? 'optional' : 'required', id]),
+);
 
 describe('API: the routes of schemas/routes.ts', () => {
   test('every route is deployed (a target missing from the registries fails the synth)', () => {
@@ -73,7 +79,7 @@ describe('API: the routes of schemas/routes.ts', () => {
         expect(method.AuthorizerId).toBeUndefined();
       } else {
         expect(method.AuthorizationType).toBe('CUSTOM');
-        expect(method.AuthorizerId).toEqual({ Ref: authorizerId });
+        expect(method.AuthorizerId).toEqual({ Ref: authorizerIds[route.auth] });
       }
       const integration = method.Integration as unknown as Record<string, unknown>;
       if ('lambda' in route.target) {
@@ -219,18 +225,36 @@ describe('API: the response template, rendered as API Gateway will', () => {
 });
 
 describe('API: authorizer, CORS, gateway responses, stage', () => {
-  test('REQUEST authorizer on the authorizer function, no identity source, no cache', () => {
+  const authorizerUri = () => {
     const authorizer = functions.find((fn) => fn.kind === 'authorizer');
+    return Match.objectLike({
+      'Fn::Join': [
+        '',
+        Match.arrayWith([{ 'Fn::GetAtt': [logicalId(app.functions.get(authorizer?.name ?? '')), 'Arn'] }]),
+      ],
+    });
+  };
+
+  test('two REQUEST authorizers on the authorizer function, one per auth mode', () => {
+    template.resourceCountIs('AWS::ApiGateway::Authorizer', 2);
+    expect(Object.keys(authorizerIds).sort()).toEqual(['optional', 'required']);
+  });
+
+  test('optional auth: no identity source, no cache, so anonymous requests reach the function', () => {
     template.hasResourceProperties('AWS::ApiGateway::Authorizer', {
       Type: 'REQUEST',
       AuthorizerResultTtlInSeconds: 0,
-      IdentitySource: '', // none: the authorizer runs with or without a token
-      AuthorizerUri: Match.objectLike({
-        'Fn::Join': [
-          '',
-          Match.arrayWith([{ 'Fn::GetAtt': [logicalId(app.functions.get(authorizer?.name ?? '')), 'Arn'] }]),
-        ],
-      }),
+      IdentitySource: '',
+      AuthorizerUri: authorizerUri(),
+    });
+  });
+
+  test('required auth: cached by the Authorization header for the TTL of requiredAuthCache', () => {
+    template.hasResourceProperties('AWS::ApiGateway::Authorizer', {
+      Type: 'REQUEST',
+      AuthorizerResultTtlInSeconds: requiredAuthCache.ttlSeconds,
+      IdentitySource: `method.request.header.${requiredAuthCache.identityHeader}`,
+      AuthorizerUri: authorizerUri(),
     });
   });
 

@@ -1,7 +1,7 @@
 /**
  * Authentication edges over real HTTP: how the authorizer reads the Authorization header on optional
- * and required routes, tokens without an expiry, and writes with the valid token of a user that no
- * longer exists.
+ * and required routes, the cache of the required routes' authorizer, tokens without an expiry, and
+ * writes with the valid token of a user that no longer exists.
  */
 import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from '@jest/globals';
@@ -15,6 +15,7 @@ import {
   usernameKey,
 } from '../../lambdas/shared/keys.ts';
 import { JWT_ALGORITHM } from '../../lambdas/shared/tokens.ts';
+import { parseFaultSpec } from '../../local/faults.ts';
 import { ensureKeyPair } from '../../local/keys.ts';
 import { userIdOf } from '../support/articles.ts';
 import { registerUser, uniqueName, useTestRuntime } from '../support/runtime.ts';
@@ -178,5 +179,51 @@ describe('writes with the token of a user that no longer exists', () => {
       (await api.get(`/api/articles/${slug}`, reader.token)).body.article;
     expect(await article(favorited.slug)).toMatchObject({ favoritesCount: 1 });
     expect(await article(unfavorited.slug)).toMatchObject({ favoritesCount: 0 });
+  });
+});
+
+describe('the cached authorizer of required routes', () => {
+  /** A fault on every invocation of the authorizer: a request that still passes never invoked it. */
+  const breakAuthorizer = () => runtime().faults.set(parseFaultSpec('lambda/authorizer:ServiceException'));
+
+  it('runs once per token: later required routes reuse its decision, optional routes run it again', async () => {
+    const user = await registerUser(api);
+    runtime().authorizerCache.flush();
+    expect((await api.get('/api/user', user.token)).status).toBe(200);
+    breakAuthorizer();
+    try {
+      // The cached policy covers every required route, reads and workflow writes alike.
+      expect((await api.get('/api/articles/feed', user.token)).status).toBe(200);
+      expect((await api.put('/api/user', { user: { bio: 'cached' } }, user.token)).status).toBe(200);
+      // An optional route has the uncached authorizer, which now cannot be invoked: 503.
+      expect((await api.get('/api/articles', user.token)).status).toBe(503);
+      // A token seen for the first time has no cache entry either.
+      const other = await registerUser(api);
+      expect((await api.get('/api/user', other.token)).status).toBe(503);
+      // A missing header is API Gateway's own 401, without the function.
+      expect(await getWithHeader('/api/user', undefined)).toEqual({ status: 401, body: TOKEN_MISSING });
+      runtime().authorizerCache.flush();
+      expect((await api.get('/api/user', user.token)).status).toBe(503);
+    } finally {
+      runtime().faults.clear();
+    }
+  });
+
+  it('caches a denial too, and never a failure to decide', async () => {
+    const header = 'Token not-a-jwt';
+    runtime().authorizerCache.flush();
+    breakAuthorizer();
+    try {
+      expect((await getWithHeader('/api/user', header)).status).toBe(503);
+    } finally {
+      runtime().faults.clear();
+    }
+    expect(await getWithHeader('/api/user', header)).toEqual({ status: 401, body: TOKEN_INVALID });
+    breakAuthorizer();
+    try {
+      expect(await getWithHeader('/api/articles/feed', header)).toEqual({ status: 401, body: TOKEN_INVALID });
+    } finally {
+      runtime().faults.clear();
+    }
   });
 });
