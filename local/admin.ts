@@ -75,6 +75,7 @@ const searchDocument = z.object({
   description: z.string(),
   body: z.string(),
   tagList: z.array(z.string()),
+  authorId: z.string().min(1),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
 });

@@ -173,7 +173,7 @@ const usernameFilter = () => queryFilter(z.string().max(MAX_LOOKUP_LENGTH, tooLo
 export const MAX_SEARCH_LENGTH = 200;
 
 /**
- * The most articles of `author`/`favorited` that `q` searches among (more is a 422): an
+ * The most favorites of `favorited` that `q` searches among (more is a 422): an
  * OpenSearch `terms` filter of 10,000 ids is about 400 KB of request, well inside its limits
  * (`index.max_terms_count` 65,536, 100 MB per request).
  */
@@ -186,7 +186,7 @@ const searchText = () =>
       queryFilter(z.string().max(MAX_SEARCH_LENGTH, tooLong(MAX_SEARCH_LENGTH))),
     )
     .meta({
-      description: `Full-text search of title, description, body and tags: any of the words, case-insensitive, most relevant first (a title match counts most, ties newest first). Plain text: operators and special characters are searched literally. Combines with tag, limit and offset, and with author and favorited while they match at most ${MAX_SEARCH_CANDIDATES} articles.`,
+      description: `Full-text search of title, description, body and tags: any of the words, case-insensitive, most relevant first (a title match counts most, ties newest first). Plain text: operators and special characters are searched literally. Combines with tag, author, limit and offset, and with favorited while that user has favorited at most ${MAX_SEARCH_CANDIDATES} articles.`,
     });
 
 const paging = {

@@ -1,10 +1,10 @@
 /**
  * The article reads behind GET /api/articles, /api/articles/feed, /api/articles/{slug} and
- * /api/tags. Ids come from the search index (global list, tag, full-text `q`), the byAuthor index
- * (author), the favorited# rows (favorited) or the feed# rows (feed); `q` with `author` or
- * `favorited` searches among the ids those give (at most MAX_SEARCH_CANDIDATES). The records, their authors and the reader's
- * following/favorited flags are then read with one batched call each, so a page costs the same
- * number of round trips whatever its length.
+ * /api/tags. Ids come from the search index (global list, tag, author, full-text `q`, and any of
+ * them combined), the favorited# rows (favorited) or the feed# rows (feed); `favorited` with any
+ * other filter searches among the ids its rows give (at most MAX_SEARCH_CANDIDATES with `q`). The
+ * records, their authors and the reader's following/favorited flags are then read with one batched
+ * call each, so a page costs the same number of round trips whatever its length.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type FeedQuery, type ListArticlesQuery, MAX_SEARCH_CANDIDATES } from '../../schemas/requests.ts';
@@ -47,38 +47,26 @@ export class ArticleReads {
       favorited ? this.deps.users.findByUsername(favorited) : undefined,
     ]);
     if ((author && !authorUser) || (favorited && !favoritingUser)) return EMPTY;
+    const authorId = authorUser?.id;
+    if (!favoritingUser) return this.searchPage({ q, tag, authorId, limit, offset }, readerId);
     if (q) {
-      const [authored, favorites] = await Promise.all([
-        authorUser && this.deps.articles.idsByAuthor(authorUser.id),
-        favoritingUser && this.deps.relations.favoritedArticleIds(favoritingUser.id),
-      ]);
-      const favoriteIds = favorites && new Set(favorites);
-      const ids = favoriteIds ? (authored?.filter((id) => favoriteIds.has(id)) ?? favorites) : authored;
-      if (!ids?.length) return EMPTY;
+      const ids = await this.deps.relations.favoritedArticleIds(favoritingUser.id);
+      if (!ids.length) return EMPTY;
       if (ids.length > MAX_SEARCH_CANDIDATES) {
         throw new AppError('Validation', {
           q: [
-            `cannot be combined with author or favorited matching more than ${MAX_SEARCH_CANDIDATES} articles`,
+            `cannot be combined with favorited when that user has favorited more than ${MAX_SEARCH_CANDIDATES} articles`,
           ],
         });
       }
-      return this.searchPage({ q, tag, ids, limit, offset }, readerId);
+      return this.searchPage({ q, tag, authorId, ids, limit, offset }, readerId);
     }
-    if (authorUser && !favoritingUser && !tag) {
-      const page = await this.deps.articles.pageByAuthor(authorUser.id, { limit, offset });
-      return { articles: await this.present(page.articles, readerId), articlesCount: page.total };
-    }
-    // Combined filters, or favorited (whose rows carry no date to sort by): load every candidate.
-    const candidates = favoritingUser
-      ? (
-          await this.deps.articles.findManyByIds(
-            await this.deps.relations.favoritedArticleIds(favoritingUser.id),
-          )
-        ).sort((a, b) => newestFirst(a, b))
-      : await this.deps.articles.allByAuthor(authorUser?.id ?? '');
+    // favorited# rows carry no date to sort by: every favorite is loaded and sorted.
+    const candidates = (
+      await this.deps.articles.findManyByIds(await this.deps.relations.favoritedArticleIds(favoritingUser.id))
+    ).sort(newestFirst);
     const matches = candidates.filter(
-      (article) =>
-        (!authorUser || article.authorId === authorUser.id) && (!tag || article.tagList?.includes(tag)),
+      (article) => (!authorId || article.authorId === authorId) && (!tag || article.tagList?.includes(tag)),
     );
     return {
       articles: await this.present(matches.slice(offset, offset + limit), readerId),

@@ -22,6 +22,8 @@ export interface Usage {
   readonly dynamoDbByOperation: Record<string, number>;
   readUnits: number;
   writeUnits: number;
+  /** Items DynamoDB read: found by GetItem/BatchGetItem, evaluated by Query/Scan (ScannedCount). */
+  itemsRead: number;
   searchCalls: number;
   /** Per function: invocations, and DynamoDB/search calls made inside them (for the duration estimate). */
   readonly lambdas: Record<string, { invocations: number; calls: number }>;
@@ -40,6 +42,7 @@ const emptyUsage = (): Usage => ({
   dynamoDbByOperation: {},
   readUnits: 0,
   writeUnits: 0,
+  itemsRead: 0,
   searchCalls: 0,
   lambdas: {},
   executions: {},
@@ -77,6 +80,27 @@ interface ConsumedCapacity {
   readonly CapacityUnits?: number;
   readonly ReadCapacityUnits?: number;
   readonly WriteCapacityUnits?: number;
+}
+
+function itemsRead(
+  operation: string,
+  output: { Item?: unknown; ScannedCount?: number; Responses?: Record<string, unknown[]> | unknown[] },
+): number {
+  switch (operation) {
+    case 'GetItem':
+      return output.Item ? 1 : 0;
+    case 'Query':
+    case 'Scan':
+      return output.ScannedCount ?? 0;
+    case 'TransactGetItems':
+      return Array.isArray(output.Responses) ? output.Responses.length : 0;
+    case 'BatchGetItem':
+      return Array.isArray(output.Responses)
+        ? 0
+        : Object.values(output.Responses ?? {}).reduce((sum, items) => sum + items.length, 0);
+    default:
+      return 0;
+  }
 }
 
 /** The Lambda invocation a call is made in. */
@@ -146,7 +170,13 @@ export class Counters {
         const { result, usage } = await this.call(() => next(args));
         usage.dynamoDbCalls++;
         usage.dynamoDbByOperation[operation] = (usage.dynamoDbByOperation[operation] ?? 0) + 1;
-        const output = result.output as { ConsumedCapacity?: ConsumedCapacity | ConsumedCapacity[] };
+        const output = result.output as {
+          ConsumedCapacity?: ConsumedCapacity | ConsumedCapacity[];
+          Item?: unknown;
+          ScannedCount?: number;
+          Responses?: Record<string, unknown[]> | unknown[];
+        };
+        usage.itemsRead += itemsRead(operation, output);
         for (const consumed of [output.ConsumedCapacity ?? []].flat()) {
           const units = consumed.CapacityUnits ?? 0;
           const reads = consumed.ReadCapacityUnits ?? (READ_OPERATIONS.has(operation) ? units : 0);

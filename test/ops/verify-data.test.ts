@@ -209,6 +209,7 @@ describe('verifyData and repairData on seeded data', () => {
             description: '',
             body: '',
             tagList: ['ghostly'],
+            authorId: alice.id,
             createdAt: minute(3),
             updatedAt: minute(3),
           },

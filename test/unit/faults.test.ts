@@ -226,6 +226,7 @@ it('search faults surface as the adapter reports OpenSearch refusing', async () 
     description: 'A',
     body: 'A',
     tagList: [],
+    authorId: 'u',
     createdAt: '2026-01-01T00:00:00.000Z',
     updatedAt: '2026-01-01T00:00:00.000Z',
   };

@@ -69,6 +69,7 @@ const doc = (id: string, minute: number, tagList: string[] = [], updatedMinute =
   description: 'A description',
   body: 'A body',
   tagList,
+  authorId: 'author-1',
   createdAt: at(minute),
   updatedAt: at(updatedMinute),
 });
@@ -112,6 +113,37 @@ describe.each(adapters)('ArticleSearch ($name)', ({ create, sameIndex }) => {
     });
     expect(await search.list({ tag: 'dragons', limit: 1, offset: 1 })).toEqual({ ids: ['a'], total: 2 });
     expect(await search.list({ tag: 'dragon', limit: 20, offset: 0 })).toEqual({ ids: [], total: 0 });
+  });
+
+  it('filters by author (exact id), alone, with a tag and with q, paging with the exact total', async () => {
+    const search = create();
+    const by = (id: string, minute: number, authorId: string, tagList: string[] = []) => ({
+      ...doc(id, minute, tagList),
+      authorId,
+    });
+    await search.upsert(by('a', 1, 'jake', ['dragons']));
+    await search.upsert(by('b', 2, 'anna', ['dragons']));
+    await search.upsert(by('c', 3, 'jake'));
+    await search.upsert({ ...by('d', 4, 'jake', ['dragons']), title: 'Training dragons' });
+    expect(await search.list({ authorId: 'jake', limit: 20, offset: 0 })).toEqual({
+      ids: ['d', 'c', 'a'],
+      total: 3,
+    });
+    expect(await search.list({ authorId: 'jake', limit: 1, offset: 1 })).toEqual({ ids: ['c'], total: 3 });
+    expect(await search.list({ authorId: 'jake', tag: 'dragons', limit: 20, offset: 0 })).toEqual({
+      ids: ['d', 'a'],
+      total: 2,
+    });
+    expect(await search.list({ authorId: 'jak', limit: 20, offset: 0 })).toEqual({ ids: [], total: 0 });
+    expect(await search.list({ authorId: 'jake', q: 'training', limit: 20, offset: 0 })).toEqual({
+      ids: ['d'],
+      total: 1,
+    });
+    await search.remove('d');
+    expect(await search.list({ authorId: 'jake', limit: 20, offset: 0 })).toEqual({
+      ids: ['c', 'a'],
+      total: 2,
+    });
   });
 
   it('lists distinct tags, most used first and ties alphabetically', async () => {
@@ -488,7 +520,7 @@ describe.each(adapters)('ArticleSearch ($name)', ({ create }) => {
 
 if (client) {
   describe('ArticleSearch (OpenSearch 2.19.6)', () => {
-    it('adds the full-text fields to an index created before them on the first write (put-mapping); a rebuild makes older documents searchable', async () => {
+    it('adds the fields added since (full text, authorId) to an index created before them on the first write (put-mapping); a rebuild makes older documents searchable', async () => {
       const alias = `contract-${randomUUID()}`;
       await client.indices.create({
         index: `${alias}-initial`,
@@ -507,7 +539,7 @@ if (client) {
           aliases: { [alias]: {} },
         },
       });
-      const { title, description, body, ...old } = article('old', 1, { title: 'Dragons' });
+      const { title, description, body, authorId, ...old } = article('old', 1, { title: 'Dragons' });
       await client.index({ index: alias, id: 'old', body: old, refresh: 'wait_for' });
       const search = new OpenSearchArticleSearch(client, alias, 0);
       aliases.set(search, alias);
@@ -515,9 +547,13 @@ if (client) {
       expect(await search.list({ q: 'dragons', limit: 20, offset: 0 })).toEqual({ ids: ['new'], total: 1 });
       expect(await search.list({ tag: 'dragons', limit: 20, offset: 0 })).toEqual({ ids: ['new'], total: 1 });
       await search.rebuild(
-        batches([{ ...old, title, description, body }, article('new', 2, { title: 'Dragons' })]),
+        batches([{ ...old, title, description, body, authorId }, article('new', 2, { title: 'Dragons' })]),
       );
       expect(await search.list({ q: 'dragons', limit: 20, offset: 0 })).toEqual({
+        ids: ['new', 'old'],
+        total: 2,
+      });
+      expect(await search.list({ authorId, limit: 20, offset: 0 })).toEqual({
         ids: ['new', 'old'],
         total: 2,
       });

@@ -49,6 +49,7 @@ const document = {
   description: 'Ever wonder how?',
   body: 'Very carefully.',
   tagList: ['dragons'],
+  authorId: 'author-1',
   createdAt: '2026-01-02T03:04:05.678Z',
   updatedAt: '2026-01-02T03:04:06.789Z',
 };

@@ -47,13 +47,15 @@ const textProperties = {
   tagList: { type: 'keyword', fields: { text: { type: 'text' } } },
 };
 
+const addedProperties = { ...textProperties, authorId: { type: 'keyword' } };
+
 const mapping = {
   settings: { number_of_shards: 1, number_of_replicas: 0 },
   mappings: {
     dynamic: 'strict',
     properties: {
       id: { type: 'keyword' },
-      ...textProperties,
+      ...addedProperties,
       createdAt: { type: 'date', format: 'strict_date_optional_time' },
       updatedAt: { type: 'date', format: 'strict_date_optional_time' },
       deleted: { type: 'boolean' },
@@ -69,6 +71,7 @@ const document = {
   description: 'Ever wonder how?',
   body: 'Very carefully.',
   tagList: ['dragons', 'training'],
+  authorId: 'author-1',
   createdAt: '2026-01-02T03:04:05.678Z',
   updatedAt: '2026-01-02T03:04:06.789Z',
 };
@@ -255,7 +258,7 @@ describe('OpenSearchArticleSearch', () => {
     await new OpenSearchArticleSearch(existing.client, 'articles', undefined).upsert(document);
     expect(existing.calls.slice(0, 2)).toEqual([
       ['indices.exists', { index: 'articles' }],
-      ['indices.putMapping', { index: 'articles', body: { properties: textProperties } }],
+      ['indices.putMapping', { index: 'articles', body: { properties: addedProperties } }],
     ]);
     expect(existing.calls.map(([method]) => method)).toEqual([
       'indices.exists',
@@ -317,7 +320,7 @@ describe('OpenSearchArticleSearch', () => {
     await new OpenSearchArticleSearch(client, 'articles', 0).remove('a1');
     expect(calls).toEqual([
       ['indices.exists', { index: 'articles' }],
-      ['indices.putMapping', { index: 'articles', body: { properties: textProperties } }],
+      ['indices.putMapping', { index: 'articles', body: { properties: addedProperties } }],
       [
         'index',
         {

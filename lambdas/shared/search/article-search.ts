@@ -1,6 +1,7 @@
 /**
- * The article search index behind the global article list (no filter, or `tag`), the full-text
- * search (`q`, beyond the RealWorld spec) and /api/tags.
+ * The article search index behind the article lists (no filter, `tag`, `author` and both), the
+ * full-text search (`q`, beyond the RealWorld spec) and /api/tags: a page of any of them costs the
+ * same whatever the number of matches, and the total is exact.
  * It is derived data: the event workflows keep it in step with the Articles table
  * (lambdas/tasks/sync-search-index.ts) and it can always be rebuilt from that table (rebuild.ts).
  * It answers with article ids and a total; the articles themselves are read from DynamoDB.
@@ -14,6 +15,8 @@ export interface SearchDocument {
   readonly description: string;
   readonly body: string;
   readonly tagList: readonly string[];
+  /** The author's user id (never changes): the `author` filter. */
+  readonly authorId: string;
   readonly createdAt: string;
   /** Orders concurrent writes: an upsert older than the indexed document is ignored. */
   readonly updatedAt: string;
@@ -23,7 +26,9 @@ export interface ListQuery {
   /** Full-text search of title, description, body and tags: any of its words, most relevant first. */
   readonly q?: string;
   readonly tag?: string;
-  /** Only these articles (candidates from DynamoDB for `author`/`favorited`); at most MAX_SEARCH_CANDIDATES (schemas/requests.ts). */
+  /** Only this author's articles. */
+  readonly authorId?: string;
+  /** Only these articles (candidates from DynamoDB for `favorited`); at most MAX_SEARCH_CANDIDATES (schemas/requests.ts). */
   readonly ids?: readonly string[];
   readonly limit: number;
   readonly offset: number;
@@ -98,6 +103,7 @@ export const toSearchDocument = (article: ArticleRecord): SearchDocument => ({
   description: article.description,
   body: article.body,
   tagList: [...new Set(article.tagList ?? [])].sort(),
+  authorId: article.authorId,
   createdAt: article.createdAt,
   updatedAt: article.updatedAt,
 });

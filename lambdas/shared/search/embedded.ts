@@ -29,7 +29,16 @@ import {
 const PAGE_SIZE = 500;
 
 /** The fields of the OpenSearch mapping (opensearch.ts), which is strict: no other field is indexed. */
-const FIELDS = new Set(['id', 'title', 'description', 'body', 'tagList', 'createdAt', 'updatedAt']);
+const FIELDS = new Set([
+  'id',
+  'title',
+  'description',
+  'body',
+  'tagList',
+  'authorId',
+  'createdAt',
+  'updatedAt',
+]);
 
 /** What the mapping's `strict_date_optional_time` accepts: an ISO 8601 date, time optional. */
 const STRICT_DATE_OPTIONAL_TIME =
@@ -108,10 +117,12 @@ export class EmbeddedArticleSearch implements ArticleSearch {
     this.sorted = undefined;
   }
 
-  async list({ q, tag, ids, limit, offset }: ListQuery): Promise<ArticlePage> {
+  async list({ q, tag, authorId, ids, limit, offset }: ListQuery): Promise<ArticlePage> {
     const candidates = ids && new Set(ids);
     const wanted = (doc: SearchDocument) =>
-      (tag === undefined || doc.tagList.includes(tag)) && (!candidates || candidates.has(doc.id));
+      (tag === undefined || doc.tagList.includes(tag)) &&
+      (authorId === undefined || doc.authorId === authorId) &&
+      (!candidates || candidates.has(doc.id));
     const matches = q === undefined ? this.newestFirst().filter(wanted) : this.mostRelevantFirst(q, wanted);
     const end = Math.min(offset + limit, MAX_RESULT_WINDOW);
     return { ids: matches.slice(offset, end).map((doc) => doc.id), total: matches.length };

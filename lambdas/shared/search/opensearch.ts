@@ -2,8 +2,9 @@
  * The OpenSearch adapter. Readers and writers address an alias (`articles` unless OPENSEARCH_INDEX
  * says otherwise); the concrete index behind it has an explicit mapping, created on the first write
  * and swapped atomically by a rebuild, so the index never falls back to dynamic mapping. The first
- * write of each process also puts the full-text fields into the mapping of an index created before
- * they existed (a put-mapping that only adds fields; docs/deploy.md), so new documents are not refused.
+ * write of each process also puts the fields added since the first mapping (full text, `authorId`)
+ * into the mapping of an index created before they existed (a put-mapping that only adds fields;
+ * docs/deploy.md), so new documents are not refused.
  *
  * Writes wait for a refresh (`refresh: wait_for`): when the event workflow that wrote a document
  * finishes, lists and tags already show it.
@@ -44,6 +45,9 @@ const textProperties = {
   tagList: { type: 'keyword', fields: { text: { type: 'text' } } },
 } as const;
 
+/** Fields added to the mapping after the first one: put into an older index on the first write. */
+const addedProperties = { ...textProperties, authorId: { type: 'keyword' } } as const;
+
 /** The concrete index: one shard; replicas as the domain has nodes to hold them (a replica needs a node of its own). */
 const indexDefinition = (replicas: number) =>
   ({
@@ -52,7 +56,7 @@ const indexDefinition = (replicas: number) =>
       dynamic: 'strict',
       properties: {
         id: { type: 'keyword' },
-        ...textProperties,
+        ...addedProperties,
         createdAt: { type: 'date', format: 'strict_date_optional_time' },
         updatedAt: { type: 'date', format: 'strict_date_optional_time' },
         deleted: { type: 'boolean' },
@@ -65,11 +69,12 @@ const TOMBSTONE_VERSION = Number.MAX_SAFE_INTEGER;
 
 const notRemoved = { term: { deleted: true } };
 
-/** Live documents, with a tag and among candidate ids when given. */
-const liveDocuments = ({ tag, ids }: Pick<ListQuery, 'tag' | 'ids'> = {}) => ({
+/** Live documents, with a tag, by an author and among candidate ids when given. */
+const liveDocuments = ({ tag, authorId, ids }: Pick<ListQuery, 'tag' | 'authorId' | 'ids'> = {}) => ({
   bool: {
     filter: [
       ...(tag === undefined ? [] : [{ term: { tagList: tag } }]),
+      ...(authorId === undefined ? [] : [{ term: { authorId } }]),
       ...(ids === undefined ? [] : [{ terms: { id: [...ids] } }]),
     ],
     must_not: [notRemoved],
@@ -94,10 +99,10 @@ const textMatch = (q: string) => ({
 const DOCUMENTS_PAGE_SIZE = 1_000;
 
 /** The search body of a list page: newest first, ids only, exact total. */
-function listQuery({ q, tag, ids, limit, offset }: ListQuery): API.Search_RequestBody {
+function listQuery({ q, tag, authorId, ids, limit, offset }: ListQuery): API.Search_RequestBody {
   // Pages past the result window cannot be fetched with from/size; they come back empty.
   const from = Math.min(offset, MAX_RESULT_WINDOW);
-  const filtered = liveDocuments({ tag, ids });
+  const filtered = liveDocuments({ tag, authorId, ids });
   return {
     query: q === undefined ? filtered : { bool: { ...filtered.bool, must: [textMatch(q)] } },
     sort: [
@@ -401,13 +406,13 @@ export class OpenSearchArticleSearch implements ArticleSearch {
 
   /**
    * Creates the first index behind the alias, once per process; racing creators both succeed. An
-   * existing one gets the text fields added to its mapping (a no-op once it has them).
+   * existing one gets the fields added since the first mapping (a no-op once it has them).
    */
   private ensureIndex(): Promise<void> {
     this.indexReady ??= (async () => {
       const { body: exists } = await this.client.indices.exists({ index: this.alias });
       if (exists) {
-        await this.client.indices.putMapping({ index: this.alias, body: { properties: textProperties } });
+        await this.client.indices.putMapping({ index: this.alias, body: { properties: addedProperties } });
         return;
       }
       try {
