@@ -2,9 +2,9 @@
  * Renders docs/flows.md, a feature seen whole: every route and its target; for every workflow its
  * states (a Mermaid diagram), the items it reads and writes with their key patterns (from the Task
  * parameters) and the stream events its writes cause (the Pipe filters of schemas/events.ts, run
- * by the local poller's matcher on the key). Everything comes from the registries and the ASL files
- * (read through schemas/asl.ts); `npm run docs:flows` writes the file and
- * test/unit/flows-doc.test.ts fails when the committed one is stale.
+ * by the local poller's matcher on the key and the literal values the write sets). Everything
+ * comes from the registries and the ASL files (read through schemas/asl.ts); `npm run docs:flows`
+ * writes the file and test/unit/flows-doc.test.ts fails when the committed one is stale.
  */
 import { writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
@@ -41,6 +41,8 @@ interface Access {
   readonly prefix?: string;
   /** Stream events a write can cause; none for a read. */
   readonly events: readonly EventName[];
+  /** Attributes a write sets to a literal (DynamoDB JSON): what its record's NewImage shows of them. */
+  readonly newImage?: Parameters;
 }
 
 const EVENTS_OF: Readonly<Record<string, readonly EventName[]>> = {
@@ -50,6 +52,42 @@ const EVENTS_OF: Readonly<Record<string, readonly EventName[]>> = {
   ConditionCheck: [],
   Get: [],
 };
+
+/**
+ * The stream events of a write, narrowed by its condition: an item that must exist
+ * (`attribute_exists(pk)`) is not inserted, one that must not (`attribute_not_exists(pk)`) not modified.
+ */
+function writeEvents(operation: string, body: Parameters): readonly EventName[] {
+  const events = EVENTS_OF[operation] ?? [];
+  const condition = String(body.ConditionExpression ?? '');
+  if (/\bOR\b/.test(condition)) return events;
+  const terms = condition.split(/\s+AND\s+/);
+  if (terms.includes('attribute_exists(pk)')) return events.filter((event) => event !== 'INSERT');
+  if (terms.includes('attribute_not_exists(pk)')) return events.filter((event) => event !== 'MODIFY');
+  return events;
+}
+
+const isLiteral = (value: unknown): boolean =>
+  typeof value === 'object' && value !== null && !Object.keys(value).some((key) => key.endsWith('.$'));
+
+/** What a write sets to literal values: a Put's literal attributes, an Update's `SET name = :literal`. */
+function literalAttributes(operation: string, body: Parameters): Parameters | undefined {
+  const set: Record<string, unknown> = {};
+  if (operation === 'Put' && body.Item) {
+    for (const [name, value] of Object.entries(body.Item as Parameters))
+      if (isLiteral(value)) set[name] = value;
+  }
+  const clause = /\bSET\s+(.+?)(?=\s+(?:ADD|REMOVE|DELETE)\s|$)/.exec(
+    String(body.UpdateExpression ?? ''),
+  )?.[1];
+  const names = (body.ExpressionAttributeNames ?? {}) as Readonly<Record<string, string>>;
+  const values = (body.ExpressionAttributeValues ?? {}) as Parameters;
+  for (const assignment of clause?.split(',') ?? []) {
+    const [, name = '', value = ''] = /^\s*([#\w]+)\s*=\s*(:\w+)\s*$/.exec(assignment) ?? [];
+    if (isLiteral(values[value])) set[names[name] ?? name] = values[value];
+  }
+  return Object.keys(set).length > 0 ? set : undefined;
+}
 
 const tableOfVariable = new Map(tables.map((table) => [tableSubstitution(table.id), table.id]));
 const functionOfVariable = new Map(functions.map((fn) => [functionSubstitution(fn.name), fn.name]));
@@ -140,13 +178,15 @@ function accessesOf(workflow: WorkflowDefinition, machine: AslMachine): Access[]
       case 'deleteItem': {
         const operation = action.replace(/Item$/, '');
         const field = operation === 'Put' ? 'Item' : 'Key';
+        const newImage = literalAttributes(operation, parameters);
         return [
           {
             state,
             operation: action,
             table,
             ...keyOf(machine, parameters, field),
-            events: EVENTS_OF[operation] ?? [],
+            events: writeEvents(operation, parameters),
+            ...(newImage ? { newImage } : {}),
           },
         ];
       }
@@ -169,13 +209,17 @@ function accessesOf(workflow: WorkflowDefinition, machine: AslMachine): Access[]
           );
         }
         return items.flatMap((item) =>
-          Object.entries(item).map(([operation, body]) => ({
-            state,
-            operation: `${action}: ${operation}`,
-            table: tableOfVariable.get(variable(body.TableName)) as TableId,
-            ...keyOf(machine, body, operation === 'Put' ? 'Item' : 'Key'),
-            events: EVENTS_OF[operation] ?? [],
-          })),
+          Object.entries(item).map(([operation, body]) => {
+            const newImage = literalAttributes(operation, body);
+            return {
+              state,
+              operation: `${action}: ${operation}`,
+              table: tableOfVariable.get(variable(body.TableName)) as TableId,
+              ...keyOf(machine, body, operation === 'Put' ? 'Item' : 'Key'),
+              events: writeEvents(operation, body),
+              ...(newImage ? { newImage } : {}),
+            };
+          }),
         );
       }
       case 'batchWriteItem':
@@ -192,21 +236,44 @@ function accessesOf(workflow: WorkflowDefinition, machine: AslMachine): Access[]
   });
 }
 
-/** The Pipe filters in words where they are a key prefix and event names, else as JSON. */
+/** A condition on one NewImage attribute in words, undefined when it is not one of these shapes. */
+function describeNewImageCondition(attribute: string, condition: unknown): string | undefined {
+  const [matcher, ...others] = ((condition as { S?: unknown[] } | undefined)?.S ?? []) as Parameters[];
+  if (!matcher || others.length > 0) return undefined;
+  const excluded = matcher['anything-but'];
+  if (Array.isArray(excluded))
+    return `whose \`${attribute}\` is not ${excluded.map((value) => `\`${value}\``).join(' or ')}`;
+  if (matcher.exists === false) return `without \`${attribute}\``;
+  return undefined;
+}
+
+/** The Pipe filters in words where they are a key prefix, event names and NewImage conditions, else JSON. */
 function describeFilters(source: EventSourceDefinition): string {
   if (source.filters.length === 0) return 'a change of any item';
   return source.filters
     .map((filter) => {
       const { eventName, dynamodb, ...rest } = filter as {
         eventName?: string[];
-        dynamodb?: { Keys?: { pk?: { S?: { prefix?: string }[] } } };
+        dynamodb?: { Keys?: { pk?: { S?: { prefix?: string }[] } }; NewImage?: Parameters };
       };
-      const prefix = dynamodb?.Keys?.pk?.S?.[0]?.prefix;
-      if (Object.keys(rest).length > 0 || (dynamodb && !prefix)) return `\`${JSON.stringify(filter)}\``;
-      const events = eventName ? `an ${eventName.join(' or ')}` : 'a change';
-      return prefix ? `${events} of pk \`${prefix}…\`` : `${events} of any item`;
+      const { Keys, NewImage, ...otherFields } = dynamodb ?? {};
+      const prefix = Keys?.pk?.S?.[0]?.prefix;
+      const conditions = Object.entries(NewImage ?? {}).map(([attribute, condition]) =>
+        describeNewImageCondition(attribute, condition),
+      );
+      if (
+        Object.keys(rest).length > 0 ||
+        Object.keys(otherFields).length > 0 ||
+        (dynamodb && !prefix) ||
+        conditions.includes(undefined)
+      )
+        return `\`${JSON.stringify(filter)}\``;
+      const events = eventName
+        ? `${eventName[0] === 'INSERT' ? 'an' : 'a'} ${eventName.join(' or ')}`
+        : 'a change';
+      return [prefix ? `${events} of pk \`${prefix}…\`` : `${events} of any item`, ...conditions].join(' ');
     })
-    .join(' or ');
+    .join('; or ');
 }
 
 const matchers = new Map(eventSources.map((source) => [source, compileFilterCriteria(source.filters)]));
@@ -221,8 +288,13 @@ function streamEvents(access: Access): string[] {
       if (access.prefix === undefined) {
         return [`${source.workflow}? (if it is ${describeFilters(source)})`];
       }
+      const keys = { Keys: { pk: { S: `${access.prefix}x` } } };
       const started = access.events.filter((eventName) =>
-        passes({ eventName, dynamodb: { Keys: { pk: { S: `${access.prefix}x` } } } }),
+        passes({
+          eventName,
+          dynamodb:
+            eventName === 'REMOVE' || !access.newImage ? keys : { ...keys, NewImage: access.newImage },
+        }),
       );
       return started.length > 0 ? [`${source.workflow} (${started.join('/')})`] : [];
     });
@@ -337,7 +409,7 @@ export function renderFlows(): string {
     'write, and the stream events the writes cause (which start the STANDARD workflows further down).',
     'Key patterns read `{path}` for a value of the execution state (`slugMarker.articleId` is the',
     '`articleId` of the item the state `slugMarker` holds). A write whose key is built at run time',
-    'starts a stream workflow (marked `?`) only if the key passes its Pipe filter.',
+    'starts a stream workflow (marked `?`) only if its record passes the Pipe filter.',
     '',
     '## Routes',
     '',

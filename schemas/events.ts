@@ -24,15 +24,51 @@ export interface EventSourceDefinition {
   readonly batchSize?: number;
 }
 
+/**
+ * What the latest write of an article item changed, which every write of one stores on it as
+ * `lastChange`: `content` (create, update: what article-events derives from) or the one counter a
+ * favorite, unfavorite or new comment moves. A Pipe filter cannot compare OldImage with NewImage,
+ * but it can read this from NewImage.
+ */
+export const ARTICLE_CHANGE_ATTRIBUTE = 'lastChange';
+export const articleChanges = {
+  content: 'content',
+  favoritesCount: 'favoritesCount',
+  commentSeq: 'commentSeq',
+} as const;
+export type ArticleChange = (typeof articleChanges)[keyof typeof articleChanges];
+
+/**
+ * Changes article-events has nothing to do for: counters that no search document
+ * (lambdas/shared/search/article-search.ts) and no feed entry holds.
+ */
+export const COUNTER_ONLY_CHANGES: readonly ArticleChange[] = [
+  articleChanges.favoritesCount,
+  articleChanges.commentSeq,
+];
+
 /** Key prefixes of lambdas/shared/keys.ts: filters select records by the item's partition key. */
-const partitionKeyPrefix = (prefix: string) => ({ dynamodb: { Keys: { pk: { S: [{ prefix }] } } } });
+const partitionKeyPrefix = (prefix: string) => ({ Keys: { pk: { S: [{ prefix }] } } });
+const articleItem = partitionKeyPrefix('article#');
+const lastChangeOfArticle = (matcher: Readonly<Record<string, unknown>>) => ({
+  ...articleItem,
+  NewImage: { [ARTICLE_CHANGE_ATTRIBUTE]: { S: [matcher] } },
+});
 
 export const eventSources: readonly EventSourceDefinition[] = [
-  /* Every change of an article record (not of its slug# marker): search index, feeds, clean-up. */
+  /*
+   * Every change of an article record (not of its slug# marker) but a counter's: search index,
+   * feeds, clean-up. A MODIFY without `lastChange` (an item no write has touched since the
+   * attribute exists) passes: one reindex too many is harmless, one too few is not.
+   */
   {
     workflow: 'article-events',
     table: 'Articles',
-    filters: [partitionKeyPrefix('article#')],
+    filters: [
+      { eventName: ['INSERT', 'REMOVE'], dynamodb: articleItem },
+      { eventName: ['MODIFY'], dynamodb: lastChangeOfArticle({ 'anything-but': COUNTER_ONLY_CHANGES }) },
+      { eventName: ['MODIFY'], dynamodb: lastChangeOfArticle({ exists: false }) },
+    ],
     batchSize: 10,
   },
   /*
@@ -42,7 +78,7 @@ export const eventSources: readonly EventSourceDefinition[] = [
   {
     workflow: 'relation-events',
     table: 'Relations',
-    filters: [{ eventName: ['INSERT', 'REMOVE'], ...partitionKeyPrefix('following#') }],
+    filters: [{ eventName: ['INSERT', 'REMOVE'], dynamodb: partitionKeyPrefix('following#') }],
     batchSize: 10,
   },
 ];

@@ -1,4 +1,5 @@
 /** Items as stored in DynamoDB (keys: lambdas/shared/keys.ts). */
+import type { ArticleChange } from '../../schemas/events.ts';
 
 // Users table
 export interface UserRecord {
@@ -44,6 +45,11 @@ export interface ArticleRecord {
   readonly favoritesCount: number;
   /** The last comment id handed out (atomic counter). */
   readonly commentSeq: number;
+  /**
+   * What the latest write changed (schemas/events.ts: the article-events filter reads it); every
+   * write sets it. Absent on an item no write has touched since it exists.
+   */
+  readonly lastChange?: ArticleChange;
 }
 
 /** slug#… items: the slug is unique; they point at the article. */

@@ -5,12 +5,14 @@
  * The transaction always starts with the same two items, so the workflow can tell from the
  * positional cancellation reasons what stopped it:
  *   [0] the article record, updated only if it is still as read (a concurrent update or delete loses);
- *       the counters (favoritesCount, commentSeq) are not touched, so concurrent favorites never conflict
+ *       the counters (favoritesCount, commentSeq) are not touched, so concurrent favorites never conflict,
+ *       and `lastChange` says `content`, so article-events reindexes it (schemas/events.ts)
  *   [1] the slug marker: a new one (must not exist) when the title's slug changes, else a check that
  *       the current one is still ours
  * followed, on a rename, by the delete of the old marker.
  */
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { ARTICLE_CHANGE_ATTRIBUTE, articleChanges } from '../../schemas/events.ts';
 import { updateArticleRequest, validationErrors } from '../../schemas/requests.ts';
 import { tableName } from '../shared/config.ts';
 import { slugKey } from '../shared/keys.ts';
@@ -58,6 +60,7 @@ export const handler = workflowTask(
       tagList: changes.tagList ?? before.tagList,
       // Strictly later than the read value, so an update is always visible in updatedAt.
       updatedAt: new Date(Math.max(Date.now(), Date.parse(before.updatedAt) + 1)).toISOString(),
+      lastChange: articleChanges.content,
     };
 
     const table = tableName('Articles');
@@ -71,7 +74,7 @@ export const handler = workflowTask(
             TableName: table,
             Key: { pk: { S: before.pk } },
             UpdateExpression:
-              'SET #slug = :slug, #title = :title, #description = :description, #body = :body, #tagList = :tagList, #updatedAt = :updatedAt',
+              'SET #slug = :slug, #title = :title, #description = :description, #body = :body, #tagList = :tagList, #updatedAt = :updatedAt, #lastChange = :lastChange',
             ConditionExpression: '#updatedAt = :readUpdatedAt AND #slug = :readSlug',
             ExpressionAttributeNames: {
               '#slug': 'slug',
@@ -80,6 +83,7 @@ export const handler = workflowTask(
               '#body': 'body',
               '#tagList': 'tagList',
               '#updatedAt': 'updatedAt',
+              '#lastChange': ARTICLE_CHANGE_ATTRIBUTE,
             },
             ExpressionAttributeValues: marshall({
               ':slug': after.slug,
@@ -88,6 +92,7 @@ export const handler = workflowTask(
               ':body': after.body,
               ':tagList': after.tagList,
               ':updatedAt': after.updatedAt,
+              ':lastChange': after.lastChange,
               ':readUpdatedAt': before.updatedAt,
               ':readSlug': before.slug,
             }),

@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { marshall } from '@aws-sdk/util-dynamodb';
+import { articleChanges } from '../../schemas/events.ts';
 import { createArticleRequest, validationErrors } from '../../schemas/requests.ts';
 import { articleKey, slugKey } from '../shared/keys.ts';
 import { workflowTask } from '../shared/observability.ts';
@@ -45,6 +46,7 @@ export const handler = workflowTask(
       updatedAt: now,
       favoritesCount: 0,
       commentSeq: 0,
+      lastChange: articleChanges.content,
     };
     return { articleId: id, slugKey: slugKey(record.slug), item: marshall(record) };
   },

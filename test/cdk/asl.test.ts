@@ -14,6 +14,7 @@ import {
   taskResource,
   taskStates,
 } from '../../schemas/asl.ts';
+import { ARTICLE_CHANGE_ATTRIBUTE, articleChanges } from '../../schemas/events.ts';
 import { fromRoot } from '../../schemas/paths.ts';
 import { type RetryPolicyName, retryPolicies, retryPolicyOf } from '../../schemas/retry-policies.ts';
 import { workflowFile, workflows } from '../../schemas/workflows.ts';
@@ -199,4 +200,69 @@ describe.each(express)('%s, an express workflow', (_file, workflow) => {
   test('has no Wait state: a client is waiting for its answer', () => {
     expect(allStates(workflow.asl).filter(({ state }) => state.Type === 'Wait')).toEqual([]);
   });
+});
+
+/**
+ * The article-events filter (schemas/events.ts) tells a counter's write from a content change by
+ * `lastChange`, which every write of an article item must set: one that left it as it was would
+ * be judged by the previous write's value. Writes built by a Lambda task are checked where they are
+ * built (test/workflows/articles.test.ts reads the stored items).
+ */
+describe('every write of an article item in an ASL file names what it changed', () => {
+  type Parameters = Readonly<Record<string, unknown>>;
+  const counters = Object.values(articleChanges).filter((change) => change !== articleChanges.content);
+  const isArticleKey = (key: unknown) =>
+    /^(article#|States\.Format\('article#)/.test(String(Object.values((key as Parameters)?.pk ?? {})[0]));
+  const articleWrites = loaded.flatMap((workflow) =>
+    taskStates(workflow.asl).flatMap(({ name, state }) => {
+      const resource = taskResource(state.Resource ?? '');
+      const parameters = state.Parameters ?? {};
+      const writes: [string, Parameters][] =
+        resource?.kind !== 'dynamodb'
+          ? []
+          : resource.action === 'transactWriteItems'
+            ? ((parameters.TransactItems ?? []) as Record<string, Parameters>[]).flatMap((item) =>
+                Object.entries(item),
+              )
+            : [[resource.action.replace(/Item$/, '').replace(/^./, (c) => c.toUpperCase()), parameters]];
+      return writes
+        .filter(
+          ([operation, body]) =>
+            ['Update', 'Put'].includes(operation) &&
+            body.TableName === '${ArticlesTable}' &&
+            isArticleKey(operation === 'Put' ? body.Item : body.Key),
+        )
+        .map(([operation, body]) => ({
+          file: workflow.file,
+          at: `${workflow.file}: ${name}`,
+          operation,
+          body,
+        }));
+    }),
+  );
+
+  test('the favorite, unfavorite and comment-id writes are found', () => {
+    expect([...new Set(articleWrites.map(({ file }) => file))].sort()).toEqual([
+      'state-machines/express/add-comment.asl.json',
+      'state-machines/express/favorite-article.asl.json',
+      'state-machines/express/unfavorite-article.asl.json',
+    ]);
+  });
+
+  test.each(articleWrites.map((write) => [write.at, write] as const))(
+    '%s sets lastChange to the counter it moves, or to content',
+    (_at, { operation, body }) => {
+      const expression = String(body.UpdateExpression ?? '');
+      const assignment = new RegExp(`\\bSET\\b.*\\b${ARTICLE_CHANGE_ATTRIBUTE} = (:\\w+)`).exec(expression);
+      const value =
+        operation === 'Put'
+          ? (body.Item as Parameters)[ARTICLE_CHANGE_ATTRIBUTE]
+          : (body.ExpressionAttributeValues as Parameters | undefined)?.[assignment?.[1] ?? ''];
+      const moved = counters.filter((counter) => new RegExp(`\\bADD\\b.*\\b${counter}\\b`).test(expression));
+      expect({ moved: moved.length <= 1, lastChange: value }).toEqual({
+        moved: true,
+        lastChange: { S: moved[0] ?? articleChanges.content },
+      });
+    },
+  );
 });

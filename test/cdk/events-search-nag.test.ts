@@ -53,6 +53,34 @@ describe('Events: one EventBridge Pipe per schemas/events.ts entry', () => {
     },
   );
 
+  test('every filter fits the Pipes limits (5 patterns, 4,096 characters each)', () => {
+    for (const source of eventSources) {
+      expect(source.filters.length).toBeLessThanOrEqual(5);
+      for (const pattern of source.filters) expect(JSON.stringify(pattern).length).toBeLessThanOrEqual(4096);
+    }
+  });
+
+  test('the article-events Pipe drops a MODIFY whose lastChange names a counter', () => {
+    const articlePipe = Object.values(dev.application.findResources('AWS::Pipes::Pipe')).find(
+      (pipe) => pipe.Properties.Target.Ref === logicalId(app.workflows.get('article-events')),
+    );
+    const patterns = articlePipe?.Properties.SourceParameters.FilterCriteria.Filters.map(
+      (filter: { Pattern: string }) => JSON.parse(filter.Pattern),
+    );
+    const keys = { Keys: { pk: { S: [{ prefix: 'article#' }] } } };
+    expect(patterns).toEqual([
+      { eventName: ['INSERT', 'REMOVE'], dynamodb: keys },
+      {
+        eventName: ['MODIFY'],
+        dynamodb: {
+          ...keys,
+          NewImage: { lastChange: { S: [{ 'anything-but': ['favoritesCount', 'commentSeq'] }] } },
+        },
+      },
+      { eventName: ['MODIFY'], dynamodb: { ...keys, NewImage: { lastChange: { S: [{ exists: false }] } } } },
+    ]);
+  });
+
   test('the DLQ is encrypted, TLS-only, kept 14 days, and alarmed', () => {
     if (eventSources.length === 0) return;
     dev.application.hasResourceProperties('AWS::SQS::Queue', {

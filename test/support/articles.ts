@@ -8,6 +8,7 @@ import { type DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@
 import { articleKey, slugKey, usernameKey } from '../../lambdas/shared/keys.ts';
 import type { ArticleRecord, MarkerRecord, SlugRecord } from '../../lambdas/shared/records.ts';
 import type { Runtime } from '../../local/runtime.ts';
+import { articleChanges } from '../../schemas/events.ts';
 import { uniqueName } from './runtime.ts';
 
 /** An article record as create-article stores it, with test defaults that `overrides` replace. */
@@ -28,6 +29,7 @@ export function articleRecord(authorId: string, overrides: Partial<ArticleRecord
     updatedAt: createdAt,
     favoritesCount: 0,
     commentSeq: 0,
+    lastChange: articleChanges.content,
     ...overrides,
   };
 }

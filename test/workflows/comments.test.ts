@@ -67,7 +67,7 @@ describe('add-comment', () => {
         updatedAt: output.comment.createdAt,
       },
     ]);
-    expect((await storedArticle(article.id))?.commentSeq).toBe(1);
+    expect(await storedArticle(article.id)).toMatchObject({ commentSeq: 1, lastChange: 'commentSeq' });
   });
 
   it('hands out distinct consecutive ids to concurrent comments', async () => {

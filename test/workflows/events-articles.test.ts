@@ -6,7 +6,7 @@
  * record that still fails leaves the rest of its batch handled and its execution FAILED).
  */
 import { randomUUID } from 'node:crypto';
-import { DeleteCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
@@ -21,6 +21,8 @@ import {
 import type { ArticleRecord } from '../../lambdas/shared/records.ts';
 import { toSearchDocument } from '../../lambdas/shared/search/article-search.ts';
 import { articleSearch } from '../../lambdas/shared/search/configured.ts';
+import { articleChanges } from '../../schemas/events.ts';
+import { articleRecord } from '../support/articles.ts';
 import { countBatchWrites, eventTables, feedEntry, minute, recordStarts } from '../support/events.ts';
 import { startTestRuntime, type TestRuntime } from '../support/runtime.ts';
 import { refuseSearchWrites } from '../support/search-faults.ts';
@@ -133,6 +135,60 @@ describe('an updated article, delivered from the stream', () => {
     expect(await searchIds(oldTag)).toEqual([]);
     expect(await searchIds(newTag)).toEqual([article.id]);
     expect(await feedOf(follower ?? '')).toEqual([feedEntry(follower ?? '', article)]);
+  });
+});
+
+describe('an article change that moved only a counter', () => {
+  const update = (article: ArticleRecord, expression: string, values: Record<string, unknown>) =>
+    tables.db.send(
+      new UpdateCommand({
+        TableName: runtime.tableNames.Articles,
+        Key: { pk: articleKey(article.id) },
+        UpdateExpression: expression,
+        ExpressionAttributeValues: values,
+      }),
+    );
+  const articleEventsSince = (before: number) =>
+    starts.started.slice(before).filter(({ workflow }) => workflow === 'article-events').length;
+
+  it('starts nothing once marked as such; an item from before lastChange existed is reindexed until then', async () => {
+    const [oldTag, newTag] = [`t${randomUUID()}`, `t${randomUUID()}`];
+    const { lastChange: _, ...written } = articleRecord(randomUUID(), {
+      tagList: [oldTag],
+      createdAt: minute(5),
+    });
+    await tables.db.send(new PutCommand({ TableName: runtime.tableNames.Articles, Item: written }));
+    await runtime.events.settle();
+    const article = written as ArticleRecord;
+
+    // A favorite of the previous deployment, still in flight: not marked, so passed on (a reindex too many).
+    let before = starts.started.length;
+    await update(article, 'ADD favoritesCount :one', { ':one': 1 });
+    await runtime.events.settle();
+    expect(articleEventsSince(before)).toBe(1);
+
+    before = starts.started.length;
+    await update(article, 'ADD favoritesCount :one SET lastChange = :counter', {
+      ':one': 1,
+      ':counter': articleChanges.favoritesCount,
+    });
+    await update(article, 'ADD commentSeq :one SET lastChange = :counter', {
+      ':one': 1,
+      ':counter': articleChanges.commentSeq,
+    });
+    await runtime.events.settle();
+    expect(articleEventsSince(before)).toBe(0);
+
+    before = starts.started.length;
+    await update(article, 'SET tagList = :tags, updatedAt = :now, lastChange = :content', {
+      ':tags': [newTag],
+      ':now': minute(6),
+      ':content': articleChanges.content,
+    });
+    await runtime.events.settle();
+    expect(articleEventsSince(before)).toBe(1);
+    expect(await searchIds(oldTag)).toEqual([]);
+    expect(await searchIds(newTag)).toEqual([article.id]);
   });
 });
 
