@@ -12,6 +12,7 @@ import { z } from 'zod';
 import {
   addCommentRequest,
   createArticleRequest,
+  FEED_LENGTH,
   feedQuery,
   listArticlesQuery,
   loginRequest,
@@ -150,7 +151,7 @@ export const operations: Readonly<Record<string, Operation>> = {
   },
   'GET /api/articles/feed': {
     operationId: 'GetArticlesFeed',
-    summary: 'Get recent articles from users you follow, newest first',
+    summary: `Get recent articles from users you follow, newest first (the newest ${FEED_LENGTH}: articlesCount is at most ${FEED_LENGTH})`,
     tag: 'Articles',
     query: feedQuery,
     success: articles,

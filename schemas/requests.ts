@@ -149,6 +149,14 @@ export type UpdateArticleRequest = z.infer<typeof updateArticleRequest>;
 export const MAX_PAGE_LIMIT = 100;
 export const MAX_PAGE_OFFSET = 10_000;
 
+/**
+ * The feed shows a reader's newest this many entries (a retention policy, as timelines keep): its
+ * `articlesCount` is at most this, and a page past it is empty. So a feed request reads at most this
+ * many entries, one query that gives the page and the count, however many the reader has
+ * accumulated, instead of counting them all (docs/scaling.md).
+ */
+export const FEED_LENGTH = 500;
+
 const queryInteger = (min: number, max: number, fallback: number) => {
   const message = `must be an integer from ${min} to ${max}`;
   return z

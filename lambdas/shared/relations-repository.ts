@@ -8,6 +8,7 @@ import {
   QueryCommand,
   type QueryCommandOutput,
 } from '@aws-sdk/lib-dynamodb';
+import { FEED_LENGTH } from '../../schemas/requests.ts';
 import { batchGetAll } from './batch-get.ts';
 import { favoriteKey, followingKey, partitionOf } from './keys.ts';
 import type { CommentRecord, FavoriteRecord, FeedRecord } from './records.ts';
@@ -78,40 +79,33 @@ export class RelationsRepository {
   }
 
   /**
-   * One page of a reader's feed entries, newest first (the sort key starts with createdAt), and the
-   * number of entries: two queries in parallel, whatever the page size.
+   * One page of a reader's feed, newest first (the sort key starts with createdAt), and its length:
+   * the feed is the newest FEED_LENGTH entries, read by one query whatever the page and however
+   * many entries the reader has (DynamoDB answers up to 1 MB per call: FEED_LENGTH entries of a few
+   * hundred bytes take one).
    */
   async feedPage(
     readerId: string,
     { limit, offset }: { limit: number; offset: number },
   ): Promise<{ entries: FeedRecord[]; total: number }> {
-    const feed = {
-      TableName: this.table,
-      KeyConditionExpression: 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': partitionOf.feed(readerId) },
-      ConsistentRead: true,
-    };
-    const readEntries = async () => {
-      const entries: FeedRecord[] = [];
-      const pages = paginateQuery(
-        { client: this.db },
-        { ...feed, ScanIndexForward: false, Limit: offset + limit },
-      );
-      for await (const page of pages) {
-        entries.push(...((page.Items ?? []) as FeedRecord[]));
-        if (entries.length >= offset + limit) break;
-      }
-      return entries.slice(offset, offset + limit);
-    };
-    const countEntries = async () => {
-      let total = 0;
-      for await (const page of paginateQuery({ client: this.db }, { ...feed, Select: 'COUNT' as const })) {
-        total += page.Count ?? 0;
-      }
-      return total;
-    };
-    const [entries, total] = await Promise.all([readEntries(), countEntries()]);
-    return { entries, total };
+    const entries: FeedRecord[] = [];
+    const pages = paginateQuery(
+      { client: this.db },
+      {
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': partitionOf.feed(readerId) },
+        ConsistentRead: true,
+        ScanIndexForward: false,
+        Limit: FEED_LENGTH,
+      },
+    );
+    for await (const page of pages) {
+      entries.push(...((page.Items ?? []) as FeedRecord[]));
+      if (entries.length >= FEED_LENGTH) break;
+    }
+    const feed = entries.slice(0, FEED_LENGTH);
+    return { entries: feed.slice(offset, offset + limit), total: feed.length };
   }
 
   /** The ids whose relation item exists, in one BatchGetItem per 100 keys. */
