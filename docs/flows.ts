@@ -118,9 +118,10 @@ function valuePattern(value: unknown): string {
 
 /** Where a run-time value comes from: the Lambda task whose result holds it, else its path. */
 function producer(machine: AslMachine, path: unknown): string {
-  const root = /^\$\.([^.]+)/.exec(String(path))?.[1];
   const task = allStates(machine).find(
-    ({ state }) => state.ResultPath === `$.${root}` && taskResource(state.Resource ?? '')?.kind === 'lambda',
+    ({ state }) =>
+      String(path).startsWith(`${String(state.ResultPath)}.`) &&
+      taskResource(state.Resource ?? '')?.kind === 'lambda',
   );
   const fn = task && functionOfVariable.get(variable(task.state.Parameters?.FunctionName));
   return fn ? `built by Lambda \`${fn}\`` : `built at run time (\`${String(path)}\`)`;

@@ -69,7 +69,7 @@ const outcomes: Record<string, string> = {
   'favorite-article → Load the article': "'favorites#{}'",
   'favorite-article → Reject unknown article': "'article#{}'",
   'follow-user → Reject unknown caller': "'user#{}'",
-  'follow-user → Load the followed profile': "'following#{}'",
+  'follow-user → Present the profile': "'following#{}'",
   'register-user → Reject taken email': '$.registration.value.emailKey',
   'register-user → Reject taken username': '$.registration.value.usernameKey',
   'unfavorite-article → Load the article': "'favorites#{}'",
