@@ -11,6 +11,7 @@
 import { z } from 'zod';
 import {
   addCommentRequest,
+  commentsQuery,
   createArticleRequest,
   FEED_LENGTH,
   feedQuery,
@@ -28,6 +29,7 @@ import {
   comment,
   commentResponse,
   commentsResponse,
+  EXTENSION,
   errorBody,
   profileResponse,
   profile as profileSchema,
@@ -44,8 +46,7 @@ import {
   serviceUnavailable,
 } from './routes.ts';
 
-/** The vendor extension that marks what this API adds to the RealWorld description. */
-export const EXTENSION = 'x-conduit-extension';
+export { EXTENSION };
 
 /** Keywords that bound a value: RealWorld sets none of them beyond `minimum` of paging. */
 const LIMIT_KEYWORDS = ['minLength', 'maxLength', 'maximum', 'maxItems', 'pattern'] as const;
@@ -139,7 +140,7 @@ export const operations: Readonly<Record<string, Operation>> = {
     query: listArticlesQuery,
     success: articles,
     errors: { 422: 'A query parameter is out of range.' },
-    beyondRealWorld: ['q'],
+    beyondRealWorld: ['q', 'cursor'],
   },
   'POST /api/articles': {
     operationId: 'CreateArticle',
@@ -156,6 +157,7 @@ export const operations: Readonly<Record<string, Operation>> = {
     query: feedQuery,
     success: articles,
     errors: { 422: 'A query parameter is out of range.' },
+    beyondRealWorld: ['cursor'],
   },
   'GET /api/articles/{slug}': {
     operationId: 'GetArticle',
@@ -202,10 +204,12 @@ export const operations: Readonly<Record<string, Operation>> = {
   },
   'GET /api/articles/{slug}/comments': {
     operationId: 'GetArticleComments',
-    summary: 'Get the comments of an article',
+    summary: 'Get the comments of an article, newest first: all of them, or a page with limit or cursor',
     tag: 'Comments',
+    query: commentsQuery,
     success: { name: 'MultipleCommentsResponse', schema: commentsResponse },
-    errors: { 404: noSuchArticle },
+    errors: { 404: noSuchArticle, 422: 'A query parameter is out of range.' },
+    beyondRealWorld: ['limit', 'cursor'],
   },
   'POST /api/articles/{slug}/comments': {
     operationId: 'CreateArticleComment',

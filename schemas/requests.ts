@@ -157,14 +157,13 @@ export const MAX_PAGE_OFFSET = 10_000;
  */
 export const FEED_LENGTH = 500;
 
-const queryInteger = (min: number, max: number, fallback: number) => {
+const queryInteger = (min: number, max: number) => {
   const message = `must be an integer from ${min} to ${max}`;
   return z
     .string()
     .regex(/^\d+$/, message)
     .transform(Number)
-    .pipe(z.int().min(min, message).max(max, message))
-    .default(fallback);
+    .pipe(z.int().min(min, message).max(max, message));
 };
 
 /** An optional query filter; an empty value (`?tag=`) is no filter. */
@@ -197,9 +196,20 @@ const searchText = () =>
       description: `Full-text search of title, description, body and tags: any of the words, case-insensitive, most relevant first (a title match counts most, ties newest first). Plain text: operators and special characters are searched literally. Combines with tag, author, limit and offset, and with favorited while that user has favorited at most ${MAX_SEARCH_CANDIDATES} articles.`,
     });
 
+/** Longest `cursor` accepted: the ones this API issues are a few hundred characters. */
+export const MAX_CURSOR_LENGTH = 1_000;
+
+/** Beyond the spec: the `nextCursor` of the previous page, instead of an offset (lambdas/shared/cursors.ts). */
+const cursorParameter = () =>
+  queryFilter(z.string().max(MAX_CURSOR_LENGTH, tooLong(MAX_CURSOR_LENGTH))).meta({
+    description:
+      'The nextCursor of the previous page: the page after it, whatever was added or removed meanwhile (beyond the RealWorld spec). Not with a non-zero offset; a cursor of another query or reader, altered or older than a day is a 422.',
+  });
+
 const paging = {
-  limit: queryInteger(1, MAX_PAGE_LIMIT, 20),
-  offset: queryInteger(0, MAX_PAGE_OFFSET, 0),
+  limit: queryInteger(1, MAX_PAGE_LIMIT).default(20),
+  offset: queryInteger(0, MAX_PAGE_OFFSET).default(0),
+  cursor: cursorParameter(),
 };
 
 export const listArticlesQuery = z.object({
@@ -213,3 +223,10 @@ export type ListArticlesQuery = z.infer<typeof listArticlesQuery>;
 
 export const feedQuery = z.object(paging);
 export type FeedQuery = z.infer<typeof feedQuery>;
+
+/** Comments: every one, as the spec says, unless `limit` or `cursor` asks for a page (beyond the spec). */
+export const commentsQuery = z.object({
+  limit: queryInteger(1, MAX_PAGE_LIMIT).optional(),
+  cursor: cursorParameter(),
+});
+export type CommentsQuery = z.infer<typeof commentsQuery>;

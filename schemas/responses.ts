@@ -4,6 +4,19 @@
  */
 import { z } from 'zod';
 
+/** The vendor extension that marks what this API adds to the RealWorld description. */
+export const EXTENSION = 'x-conduit-extension';
+
+/** Beyond the spec: the `cursor` of the next page (lambdas/shared/cursors.ts). */
+const nextCursor = () =>
+  z
+    .string()
+    .meta({
+      description: 'The cursor of the next page (beyond the RealWorld spec); absent on the last page.',
+      [EXTENSION]: true,
+    })
+    .optional();
+
 /** An ISO 8601 timestamp (`format` alone: z.iso.datetime() would add its regex to the document). */
 const timestamp = () => z.string().meta({ format: 'date-time' });
 
@@ -51,7 +64,11 @@ export const errorBody = z.object({ errors: z.record(z.string(), z.array(z.strin
 export const userResponse = z.object({ user });
 export const profileResponse = z.object({ profile });
 export const articleResponse = z.object({ article });
-export const articlesResponse = z.object({ articles: z.array(articleSummary), articlesCount: z.int() });
+export const articlesResponse = z.object({
+  articles: z.array(articleSummary),
+  articlesCount: z.int(),
+  nextCursor: nextCursor(),
+});
 export const commentResponse = z.object({ comment });
-export const commentsResponse = z.object({ comments: z.array(comment) });
+export const commentsResponse = z.object({ comments: z.array(comment), nextCursor: nextCursor() });
 export const tagsResponse = z.object({ tags: z.array(z.string()) });

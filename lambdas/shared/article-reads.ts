@@ -7,20 +7,44 @@
  * call each, so a page costs the same number of round trips whatever its length.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
 import { type FeedQuery, type ListArticlesQuery, MAX_SEARCH_CANDIDATES } from '../../schemas/requests.ts';
 import { ArticlesRepository } from './articles-repository.ts';
 import { tableName } from './config.ts';
+import { cursorScope, decodeCursor, encodeCursor } from './cursors.ts';
 import { AppError, notFound } from './errors.ts';
 import { type Article, presentArticle, presentProfile } from './presenters.ts';
 import type { ArticleRecord } from './records.ts';
 import { RelationsRepository } from './relations-repository.ts';
-import { type ArticleSearch, type ListQuery, newestFirst } from './search/article-search.ts';
+import {
+  type ArticleSearch,
+  type ListQuery,
+  newestFirst,
+  type SearchPosition,
+} from './search/article-search.ts';
 import { articleSearch } from './search/configured.ts';
 import { UsersRepository } from './users-repository.ts';
 
 export interface ArticleList {
   articles: Article[];
   articlesCount: number;
+  /** Beyond the spec: the `cursor` of the next page, absent on the last one. */
+  nextCursor?: string;
+}
+
+/** Where an article sorts in a list: what a list's cursor holds. */
+const listPosition: z.ZodType<SearchPosition> = z.strictObject({
+  score: z.number().optional(),
+  createdAt: z.iso.datetime(),
+  id: z.string().min(1).max(100),
+});
+
+/** A feed cursor holds the sort key of the last entry served. */
+const feedPosition = z.strictObject({ sk: z.string().min(1).max(200) });
+
+/** The page starts after a cursor or at an offset, never both. */
+function checkPaging(cursor: string | undefined, offset: number): void {
+  if (cursor && offset) throw new AppError('Validation', { offset: ['cannot be combined with cursor'] });
 }
 
 export interface ArticleReadsDependencies {
@@ -40,15 +64,19 @@ export class ArticleReads {
    * nothing. With `q`, most relevant first (ties newest first), else newest first.
    */
   async list(query: ListArticlesQuery, readerId: string | undefined): Promise<ArticleList> {
-    const { q, tag, author, favorited, limit, offset } = query;
-    if (!author && !favorited) return this.searchPage({ q, tag, limit, offset }, readerId);
+    const { q, tag, author, favorited, limit, offset, cursor } = query;
+    checkPaging(cursor, offset);
+    const scope = cursorScope('GET /api/articles', { q, tag, author, favorited, reader: readerId });
+    const after = cursor ? decodeCursor(cursor, scope, listPosition) : undefined;
+    const paging = { limit, offset, scope, ...(after ? { after } : {}) };
+    if (!author && !favorited) return this.searchPage({ q, tag }, paging, readerId);
     const [authorUser, favoritingUser] = await Promise.all([
       author ? this.deps.users.findByUsername(author) : undefined,
       favorited ? this.deps.users.findByUsername(favorited) : undefined,
     ]);
     if ((author && !authorUser) || (favorited && !favoritingUser)) return EMPTY;
     const authorId = authorUser?.id;
-    if (!favoritingUser) return this.searchPage({ q, tag, authorId, limit, offset }, readerId);
+    if (!favoritingUser) return this.searchPage({ q, tag, authorId }, paging, readerId);
     if (q) {
       const ids = await this.deps.relations.favoritedArticleIds(favoritingUser.id);
       if (!ids.length) return EMPTY;
@@ -59,7 +87,7 @@ export class ArticleReads {
           ],
         });
       }
-      return this.searchPage({ q, tag, authorId, ids, limit, offset }, readerId);
+      return this.searchPage({ q, tag, authorId, ids }, paging, readerId);
     }
     // favorited# rows carry no date to sort by: every favorite is loaded and sorted.
     const candidates = (
@@ -68,26 +96,60 @@ export class ArticleReads {
     const matches = candidates.filter(
       (article) => (!authorId || article.authorId === authorId) && (!tag || article.tagList?.includes(tag)),
     );
+    const start = after ? firstAfter(matches, (article) => newestFirst(article, after) > 0) : offset;
+    const page = matches.slice(start, start + limit);
+    const last = page.at(-1);
     return {
-      articles: await this.present(matches.slice(offset, offset + limit), readerId),
+      articles: await this.present(page, readerId),
       articlesCount: matches.length,
+      ...(last && start + limit < matches.length
+        ? { nextCursor: encodeCursor(scope, { createdAt: last.createdAt, id: last.id }) }
+        : {}),
     };
   }
 
-  /** A page of the search index, rendered. */
-  private async searchPage(query: ListQuery, readerId: string | undefined): Promise<ArticleList> {
-    const { ids, total } = await (await this.deps.search()).list(query);
+  /**
+   * A page of the search index, rendered. After a cursor it asks for one hit more than the page,
+   * which tells whether another page follows; at an offset the exact total tells.
+   */
+  private async searchPage(
+    filters: Omit<ListQuery, 'limit' | 'offset' | 'after'>,
+    { limit, offset, after, scope }: { limit: number; offset: number; after?: SearchPosition; scope: string },
+    readerId: string | undefined,
+  ): Promise<ArticleList> {
+    const search = await this.deps.search();
+    const found = after
+      ? await search.list({ ...filters, after, limit: limit + 1, offset: 0, withPositions: true })
+      : await search.list({ ...filters, limit, offset, withPositions: true });
+    const ids = found.ids.slice(0, limit);
+    const more = after ? found.ids.length > limit : offset + limit < found.total;
+    const last = found.positions?.[ids.length - 1];
     return {
       articles: await this.present(await this.deps.articles.findManyByIds(ids), readerId),
-      articlesCount: total,
+      articlesCount: found.total,
+      ...(more && last ? { nextCursor: encodeCursor(scope, last) } : {}),
     };
   }
 
-  /** GET /api/articles/feed: entries whose article is gone (delete clean-up pending) are skipped. */
-  async feed({ limit, offset }: FeedQuery, readerId: string): Promise<ArticleList> {
-    const { entries, total } = await this.deps.relations.feedPage(readerId, { limit, offset });
-    const articles = await this.deps.articles.findManyByIds(entries.map((entry) => entry.articleId));
-    return { articles: await this.present(articles, readerId), articlesCount: total };
+  /**
+   * GET /api/articles/feed: a page of the reader's newest FEED_LENGTH entries, after a cursor or at
+   * an offset. Entries whose article is gone (delete clean-up pending) are skipped.
+   */
+  async feed({ limit, offset, cursor }: FeedQuery, readerId: string): Promise<ArticleList> {
+    checkPaging(cursor, offset);
+    const scope = cursorScope('GET /api/articles/feed', { reader: readerId });
+    const after = cursor ? decodeCursor(cursor, scope, feedPosition) : undefined;
+    const entries = await this.deps.relations.feedWindow(readerId);
+    // Sort keys descend (createdAt#articleId, newest first): the page starts at the first one below.
+    const start = after ? firstAfter(entries, (entry) => entry.sk < after.sk) : offset;
+    const page = entries.slice(start, start + limit);
+    const last = page.at(-1);
+    const articles = await this.deps.articles.findManyByIds(page.map((entry) => entry.articleId));
+    return {
+      articles: await this.present(articles, readerId),
+      articlesCount: entries.length,
+      ...(last && start + limit < entries.length ? { nextCursor: encodeCursor(scope, { sk: last.sk }) } : {}),
+    };
   }
 
   /** GET /api/articles/{slug}, with its body. */
@@ -133,6 +195,12 @@ export class ArticleReads {
       ];
     });
   }
+}
+
+/** The index of the first item that `isAfter` the cursor's position (the length when none is). */
+function firstAfter<T>(items: readonly T[], isAfter: (item: T) => boolean): number {
+  const index = items.findIndex(isAfter);
+  return index === -1 ? items.length : index;
 }
 
 /** The reads over the configured tables and search index (module scope of each handler). */

@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { FEED_LENGTH } from '../../schemas/requests.ts';
 import { batchGetAll } from './batch-get.ts';
-import { favoriteKey, followingKey, partitionOf } from './keys.ts';
+import { commentKey, favoriteKey, followingKey, partitionOf } from './keys.ts';
 import type { CommentRecord, FavoriteRecord, FeedRecord } from './records.ts';
 
 interface RelationKey {
@@ -38,12 +38,21 @@ export class RelationsRepository {
     return this.idsWithItem(articleIds, (articleId) => favoriteKey(articleId, userId));
   }
 
-  /** All comments of an article, newest first (the sort key is the padded comment id). */
-  async listComments(articleId: string): Promise<CommentRecord[]> {
+  /**
+   * An article's comments, newest first (the sort key is the padded comment id): all of them, or with
+   * `limit` a page of them below the comment id `before`, and whether more follow (one more is read
+   * to tell).
+   */
+  async listComments(
+    articleId: string,
+    page?: { readonly limit: number; readonly before?: number },
+  ): Promise<{ comments: CommentRecord[]; more: boolean }> {
     const comments: CommentRecord[] = [];
-    let startKey: Record<string, unknown> | undefined;
+    const wanted = page ? page.limit + 1 : Number.POSITIVE_INFINITY;
+    let startKey: Record<string, unknown> | undefined =
+      page?.before === undefined ? undefined : commentKey(articleId, page.before);
     do {
-      const page: QueryCommandOutput = await this.db.send(
+      const result: QueryCommandOutput = await this.db.send(
         new QueryCommand({
           TableName: this.table,
           KeyConditionExpression: 'pk = :pk',
@@ -51,12 +60,15 @@ export class RelationsRepository {
           ConsistentRead: true,
           ScanIndexForward: false,
           ExclusiveStartKey: startKey,
+          ...(page ? { Limit: wanted - comments.length } : {}),
         }),
       );
-      comments.push(...((page.Items ?? []) as CommentRecord[]));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return comments;
+      comments.push(...((result.Items ?? []) as CommentRecord[]));
+      startKey = result.LastEvaluatedKey;
+    } while (startKey && comments.length < wanted);
+    return page
+      ? { comments: comments.slice(0, page.limit), more: comments.length > page.limit }
+      : { comments, more: false };
   }
 
   /** The ids of every article a user has favorited (favorited#<user> rows, in no useful order). */
@@ -79,15 +91,12 @@ export class RelationsRepository {
   }
 
   /**
-   * One page of a reader's feed, newest first (the sort key starts with createdAt), and its length:
-   * the feed is the newest FEED_LENGTH entries, read by one query whatever the page and however
-   * many entries the reader has (DynamoDB answers up to 1 MB per call: FEED_LENGTH entries of a few
-   * hundred bytes take one).
+   * A reader's feed: the newest FEED_LENGTH entries, newest first (the sort key starts with
+   * createdAt), read by one query however many entries the reader has (DynamoDB answers up to 1 MB
+   * per call: FEED_LENGTH entries of a few hundred bytes take one). Every page and the count come
+   * from it.
    */
-  async feedPage(
-    readerId: string,
-    { limit, offset }: { limit: number; offset: number },
-  ): Promise<{ entries: FeedRecord[]; total: number }> {
+  async feedWindow(readerId: string): Promise<FeedRecord[]> {
     const entries: FeedRecord[] = [];
     const pages = paginateQuery(
       { client: this.db },
@@ -104,8 +113,7 @@ export class RelationsRepository {
       entries.push(...((page.Items ?? []) as FeedRecord[]));
       if (entries.length >= FEED_LENGTH) break;
     }
-    const feed = entries.slice(0, FEED_LENGTH);
-    return { entries: feed.slice(offset, offset + limit), total: feed.length };
+    return entries.slice(0, FEED_LENGTH);
   }
 
   /** The ids whose relation item exists, in one BatchGetItem per 100 keys. */

@@ -79,7 +79,35 @@ describe('listComments', () => {
       ...[2, 9, 10].map((id) => ({ ...comment(articleId, id) })),
       { ...comment(otherArticleId, 1) },
     ]);
-    expect((await relations.listComments(articleId)).map((c) => c.id)).toEqual([10, 9, 2]);
-    expect(await relations.listComments(randomUUID())).toEqual([]);
+    const ids = (page: { comments: CommentRecord[]; more: boolean }) => ({
+      ids: page.comments.map((c) => c.id),
+      more: page.more,
+    });
+    expect(ids(await relations.listComments(articleId))).toEqual({ ids: [10, 9, 2], more: false });
+    expect(ids(await relations.listComments(randomUUID()))).toEqual({ ids: [], more: false });
+  });
+
+  it('pages below a comment id, reading one more to tell whether more follow', async () => {
+    const [articleId, authorId] = [randomUUID(), randomUUID()];
+    await putAll(
+      [1, 2, 3, 4, 5].map((id) => ({
+        ...commentKey(articleId, id),
+        id,
+        articleId,
+        body: `comment ${id}`,
+        authorId,
+        createdAt: '2026-01-01T00:00:00.000Z',
+        updatedAt: '2026-01-01T00:00:00.000Z',
+      })),
+    );
+    const ids = async (page: { limit: number; before?: number }) => {
+      const { comments, more } = await relations.listComments(articleId, page);
+      return { ids: comments.map((c) => c.id), more };
+    };
+    expect(await ids({ limit: 2 })).toEqual({ ids: [5, 4], more: true });
+    expect(await ids({ limit: 2, before: 4 })).toEqual({ ids: [3, 2], more: true });
+    expect(await ids({ limit: 2, before: 2 })).toEqual({ ids: [1], more: false });
+    expect(await ids({ limit: 3, before: 4 })).toEqual({ ids: [3, 2, 1], more: false });
+    expect(await ids({ limit: 2, before: 1 })).toEqual({ ids: [], more: false });
   });
 });

@@ -156,7 +156,10 @@ function compareSchemas(ours: Json, theirs: Json, where: string, response: boole
   }
   const propertiesA = (a.properties ?? {}) as Record<string, Json>;
   const propertiesB = (b.properties ?? {}) as Record<string, Json>;
-  const namesA = Object.keys(propertiesA).sort();
+  // A property RealWorld lacks must be marked as ours (nextCursor).
+  const namesA = Object.keys(propertiesA)
+    .filter((name) => name in propertiesB || lookup(document, propertiesA[name] as Json)[EXTENSION] !== true)
+    .sort();
   const namesB = Object.keys(propertiesB).sort();
   if (JSON.stringify(namesA) !== JSON.stringify(namesB)) {
     findings.push(`${where}: properties ${namesA} where RealWorld has ${namesB}`);
@@ -300,7 +303,6 @@ describeOfficial(
           'DELETE /articles/{slug} 422',
           'POST /articles/{slug}/favorite 422',
           'DELETE /articles/{slug}/favorite 422',
-          'GET /articles/{slug}/comments 422',
           'DELETE /articles/{slug}/comments/{id} 422',
           'GET /tags 422',
         ].sort(),

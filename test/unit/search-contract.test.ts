@@ -146,6 +146,32 @@ describe.each(adapters)('ArticleSearch ($name)', ({ create, sameIndex }) => {
     });
   });
 
+  it('pages after the position of the last hit as offsets do, past the result window too, with and without q', async () => {
+    const search = create();
+    for (let minute = 1; minute <= 7; minute++) {
+      await search.upsert({
+        ...doc(`p${minute}`, minute % 3, ['paged']),
+        title: minute % 2 ? 'Rust rust' : 'Rust',
+      });
+    }
+    for (const q of [undefined, 'rust']) {
+      const byOffset = await search.list({ q, tag: 'paged', limit: 7, offset: 0 });
+      const walked: string[] = [];
+      const paging = { q, tag: 'paged', limit: 3, offset: 0, withPositions: true };
+      let page = await search.list(paging);
+      while (page.ids.length) {
+        walked.push(...page.ids);
+        expect({ q, total: page.total, positions: page.positions?.map((p) => p.id) }).toEqual({
+          q,
+          total: 7,
+          positions: page.ids,
+        });
+        page = await search.list({ ...paging, after: page.positions?.at(-1) });
+      }
+      expect({ q, walked }).toEqual({ q, walked: byOffset.ids });
+    }
+  });
+
   it('lists distinct tags, most used first and ties alphabetically', async () => {
     const search = create();
     await search.upsert(doc('a', 1, ['b', 'c']));

@@ -28,10 +28,21 @@ export interface ListQuery {
   readonly tag?: string;
   /** Only this author's articles. */
   readonly authorId?: string;
+  /** The page after this hit (keyset paging: `offset` is then 0 and the result window does not apply). */
+  readonly after?: SearchPosition;
+  /** Answer where each hit sorts too (`positions`), for a cursor. */
+  readonly withPositions?: boolean;
   /** Only these articles (candidates from DynamoDB for `favorited`); at most MAX_SEARCH_CANDIDATES (schemas/requests.ts). */
   readonly ids?: readonly string[];
   readonly limit: number;
   readonly offset: number;
+}
+
+/** Where a hit sorts: its relevance (with `q`), then newest first, then id. */
+export interface SearchPosition {
+  readonly score?: number;
+  readonly createdAt: string;
+  readonly id: string;
 }
 
 export interface ArticlePage {
@@ -39,6 +50,8 @@ export interface ArticlePage {
   readonly ids: string[];
   /** Every match, not just this page. */
   readonly total: number;
+  /** With `withPositions`: where each hit of `ids` sorts (the last one's is the next page's `after`). */
+  readonly positions?: SearchPosition[];
 }
 
 export interface ArticleSearch {
@@ -124,7 +137,10 @@ export function compareCodePoints(a: string, b: string): number {
 }
 
 /** Newest first; ties (same millisecond) broken by id so pages never overlap. */
-export const newestFirst = (a: SearchDocument, b: SearchDocument): number =>
+export const newestFirst = (
+  a: Pick<SearchDocument, 'createdAt' | 'id'>,
+  b: Pick<SearchDocument, 'createdAt' | 'id'>,
+): number =>
   a.createdAt === b.createdAt ? compareCodePoints(b.id, a.id) : a.createdAt < b.createdAt ? 1 : -1;
 
 /** The version of a document: its `updatedAt` in epoch milliseconds; a newer one replaces an older. */

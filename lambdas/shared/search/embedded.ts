@@ -24,6 +24,7 @@ import {
   SEARCH_FIELD_BOOSTS,
   type SearchDocument,
   SearchDocumentRejectedError,
+  type SearchPosition,
 } from './article-search.ts';
 
 const PAGE_SIZE = 500;
@@ -83,6 +84,16 @@ const newTextIndex = () =>
     searchOptions: { boost: { ...SEARCH_FIELD_BOOSTS }, combineWith: 'OR', prefix: false, fuzzy: false },
   });
 
+/** The order of hits: score first when there is one (highest first), then newest first. */
+const hitOrder = (a: SearchPosition, b: SearchPosition): number =>
+  (b.score ?? 0) - (a.score ?? 0) || newestFirst(a, b);
+
+/** The index of the first hit that sorts after `after` (the length when none does). */
+function firstAfter(hits: readonly SearchPosition[], after: SearchPosition): number {
+  const index = hits.findIndex((hit) => hitOrder(hit, after) > 0);
+  return index === -1 ? hits.length : index;
+}
+
 export class EmbeddedArticleSearch implements ArticleSearch {
   private documentsById = new Map<string, SearchDocument>();
   /** The `q` index over the same documents. */
@@ -117,15 +128,35 @@ export class EmbeddedArticleSearch implements ArticleSearch {
     this.sorted = undefined;
   }
 
-  async list({ q, tag, authorId, ids, limit, offset }: ListQuery): Promise<ArticlePage> {
+  async list({
+    q,
+    tag,
+    authorId,
+    ids,
+    after,
+    withPositions,
+    limit,
+    offset,
+  }: ListQuery): Promise<ArticlePage> {
     const candidates = ids && new Set(ids);
     const wanted = (doc: SearchDocument) =>
       (tag === undefined || doc.tagList.includes(tag)) &&
       (authorId === undefined || doc.authorId === authorId) &&
       (!candidates || candidates.has(doc.id));
-    const matches = q === undefined ? this.newestFirst().filter(wanted) : this.mostRelevantFirst(q, wanted);
-    const end = Math.min(offset + limit, MAX_RESULT_WINDOW);
-    return { ids: matches.slice(offset, end).map((doc) => doc.id), total: matches.length };
+    const matches: SearchPosition[] =
+      q === undefined ? this.newestFirst().filter(wanted) : this.mostRelevantFirst(q, wanted);
+    const start = after ? firstAfter(matches, after) : offset;
+    const end = after ? start + limit : Math.min(offset + limit, MAX_RESULT_WINDOW);
+    const page = matches.slice(start, end).map(({ score, createdAt, id }) => ({
+      ...(score === undefined ? {} : { score }),
+      createdAt,
+      id,
+    }));
+    return {
+      ids: page.map((hit) => hit.id),
+      total: matches.length,
+      ...(withPositions ? { positions: page } : {}),
+    };
   }
 
   private newestFirst(): SearchDocument[] {
@@ -133,16 +164,15 @@ export class EmbeddedArticleSearch implements ArticleSearch {
     return this.sorted;
   }
 
-  /** Matches of `q`, highest score first, ties newest first. */
-  private mostRelevantFirst(q: string, wanted: (doc: SearchDocument) => boolean): SearchDocument[] {
+  /** Matches of `q` with their scores, highest score first, ties newest first. */
+  private mostRelevantFirst(q: string, wanted: (doc: SearchDocument) => boolean): SearchPosition[] {
     return this.textIndex
       .search(q)
       .flatMap(({ id, score }) => {
         const doc = this.documentsById.get(id);
-        return doc && wanted(doc) ? [{ doc, score }] : [];
+        return doc && wanted(doc) ? [{ score, createdAt: doc.createdAt, id: doc.id }] : [];
       })
-      .sort((a, b) => b.score - a.score || newestFirst(a.doc, b.doc))
-      .map(({ doc }) => doc);
+      .sort(hitOrder);
   }
 
   async tags(): Promise<string[]> {

@@ -31,6 +31,7 @@ import {
   SEARCH_FIELD_BOOSTS,
   type SearchDocument,
   SearchDocumentRejectedError,
+  type SearchPosition,
   SearchUnavailableError,
 } from './article-search.ts';
 
@@ -99,21 +100,40 @@ const textMatch = (q: string) => ({
 const DOCUMENTS_PAGE_SIZE = 1_000;
 
 /** The search body of a list page: newest first, ids only, exact total. */
-function listQuery({ q, tag, authorId, ids, limit, offset }: ListQuery): API.Search_RequestBody {
-  // Pages past the result window cannot be fetched with from/size; they come back empty.
-  const from = Math.min(offset, MAX_RESULT_WINDOW);
+function listQuery({ q, tag, authorId, ids, after, limit, offset }: ListQuery): API.Search_RequestBody {
   const filtered = liveDocuments({ tag, authorId, ids });
-  return {
+  const sort: API.Search_RequestBody['sort'] = [
+    ...(q === undefined ? [] : ['_score' as const]),
+    { createdAt: { order: 'desc' } },
+    { id: { order: 'desc' } },
+  ];
+  const common = {
     query: q === undefined ? filtered : { bool: { ...filtered.bool, must: [textMatch(q)] } },
-    sort: [
-      ...(q === undefined ? [] : ['_score' as const]),
-      { createdAt: { order: 'desc' } },
-      { id: { order: 'desc' } },
-    ],
-    from,
-    size: Math.max(0, Math.min(limit, MAX_RESULT_WINDOW - from)),
+    sort,
     track_total_hits: true,
     _source: false,
+  };
+  // Keyset paging: search_after the sort values of the last hit, past the result window too.
+  if (after) {
+    const sortValues = [
+      ...(q === undefined ? [] : [after.score ?? 0]),
+      Date.parse(after.createdAt),
+      after.id,
+    ];
+    return { ...common, search_after: sortValues, size: limit };
+  }
+  // Pages past the result window cannot be fetched with from/size; they come back empty.
+  const from = Math.min(offset, MAX_RESULT_WINDOW);
+  return { ...common, from, size: Math.max(0, Math.min(limit, MAX_RESULT_WINDOW - from)) };
+}
+
+/** Where a hit sorts, from its sort values ([score,] createdAt in epoch milliseconds, id). */
+function positionOf(sortValues: readonly unknown[], withScore: boolean): SearchPosition {
+  const [score, createdAt, id] = withScore ? sortValues : [undefined, ...sortValues];
+  return {
+    ...(withScore ? { score: Number(score) } : {}),
+    createdAt: new Date(Number(createdAt)).toISOString(),
+    id: String(id),
   };
 }
 
@@ -244,9 +264,14 @@ export class OpenSearchArticleSearch implements ArticleSearch {
       return {
         ids: body.hits.hits.map((hit) => String(hit._id)),
         total: typeof total === 'number' ? total : (total?.value ?? 0),
+        ...(query.withPositions
+          ? { positions: body.hits.hits.map((hit) => positionOf(hit.sort ?? [], query.q !== undefined)) }
+          : {}),
       };
     } catch (error) {
-      if (errorType(error) === 'index_not_found_exception') return { ids: [], total: 0 };
+      if (errorType(error) === 'index_not_found_exception') {
+        return { ids: [], total: 0, ...(query.withPositions ? { positions: [] } : {}) };
+      }
       throw error;
     }
   }
