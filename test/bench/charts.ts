@@ -50,15 +50,28 @@ export async function drawCharts(timed: Timed, writes: readonly TimedWrite[]): P
       ms: round(result.latencyMs[percentile]),
     })),
   );
+  // A log scale with no explicit domain draws no axis labels: this one spans whole powers of ten.
+  const rates = throughput.map(({ requestsPerSecond }) => Math.max(1, requestsPerSecond));
+  const domain = [
+    10 ** Math.floor(Math.log10(Math.min(...rates))),
+    10 ** Math.ceil(Math.log10(Math.max(...rates))),
+  ];
   const requestsPerSecond: TopLevelSpec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: 'Requests per second (2xx), by read and connections; floors: raw calls',
     data: { values: throughput },
     mark: 'bar',
     encoding: {
-      y: { field: 'request', type: 'nominal', sort: null, title: null },
+      y: { field: 'request', type: 'nominal', sort: null, title: null, axis: { labelLimit: 300 } },
       yOffset: { field: 'connections' },
-      x: { field: 'requestsPerSecond', type: 'quantitative', title: 'requests/s', scale: { type: 'log' } },
+      x: {
+        field: 'requestsPerSecond',
+        type: 'quantitative',
+        title: 'requests/s (log scale)',
+        scale: { type: 'log', domain },
+      },
+      // On a log scale a bar cannot start at zero: it starts at the axis.
+      x2: { datum: domain[0] },
       color: { field: 'connections', type: 'nominal', title: 'connections' },
     },
     width: 480,
@@ -70,11 +83,13 @@ export async function drawCharts(timed: Timed, writes: readonly TimedWrite[]): P
     mark: 'bar',
     encoding: {
       row: { field: 'connections', type: 'nominal', title: null },
-      y: { field: 'request', type: 'nominal', sort: null, title: null },
+      y: { field: 'request', type: 'nominal', sort: null, title: null, axis: { labelLimit: 300 } },
       yOffset: { field: 'percentile' },
       x: { field: 'ms', type: 'quantitative', title: 'ms' },
       color: { field: 'percentile', type: 'nominal', title: 'percentile' },
     },
+    // Each concurrency on its own scale: at 100 connections latencies are an order of magnitude longer.
+    resolve: { scale: { x: 'independent' } },
     width: 480,
   };
   return [
