@@ -12,6 +12,7 @@ import type { ListQuery } from '../../lambdas/shared/search/article-search.ts';
 import { OpenSearchArticleSearch, type SearchClient } from '../../lambdas/shared/search/opensearch.ts';
 import { ADMIN_PATH_PREFIX } from '../../local/admin.ts';
 import type { Runtime } from '../../local/runtime.ts';
+import { localSearchIndexName } from '../../local/search-index.ts';
 import type { CountedRequest, Seeded } from './counted.ts';
 import { type LoadResult, load } from './load.ts';
 
@@ -79,7 +80,7 @@ async function rawSearch(runtime: Runtime, query: ListQuery) {
       return { body: { hits: { total: 0, hits: [] } } };
     },
   } as unknown as SearchClient;
-  const alias = process.env.OPENSEARCH_INDEX ?? 'articles';
+  const alias = localSearchIndexName(runtime.tableNames.Articles);
   await new OpenSearchArticleSearch(recorder, alias, 0).list(query);
   return {
     url: `${openSearch}/${alias}/_search`,
@@ -87,6 +88,16 @@ async function rawSearch(runtime: Runtime, query: ListQuery) {
     headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify(body),
   };
+}
+
+/** A floor with any failed call would make every ratio against it meaningless. */
+function checkedFloor(name: string, result: LoadResult): LoadResult {
+  if (result.non2xx > 0 || result.errors > 0 || !(result.requestsPerSecond > 0)) {
+    throw new Error(
+      `the ${name} floor failed: ${JSON.stringify(result.statuses)}, ${result.errors} errors (is it reachable?)`,
+    );
+  }
+  return result;
 }
 
 export async function timeReads(
@@ -133,25 +144,31 @@ export async function timeReads(
   for (const connections of options.connections) {
     const warmUp = Math.min(options.amount, connections * 20);
     progress(`floor: raw DynamoDB Local GetItem, ${connections} connections`);
-    const raw = await load({
-      url: runtime.dynamoDbEndpoint,
-      method: 'POST',
-      headers: RAW_DYNAMODB_HEADERS,
-      body: JSON.stringify({ TableName: runtime.tableNames.Users, Key: key }),
-      connections,
-      amount: options.amount,
-      warmUp,
-    });
+    const raw = checkedFloor(
+      'raw DynamoDB',
+      await load({
+        url: runtime.dynamoDbEndpoint,
+        method: 'POST',
+        headers: RAW_DYNAMODB_HEADERS,
+        body: JSON.stringify({ TableName: runtime.tableNames.Users, Key: key }),
+        connections,
+        amount: options.amount,
+        warmUp,
+      }),
+    );
     floor.push(raw);
     const rawSearchPerSecond = {} as Record<SearchQueryName, number>;
     for (const [query, parameters] of Object.entries(searchQueries) as [SearchQueryName, ListQuery][]) {
       progress(`floor: raw search (${query}), ${connections} connections`);
-      const result = await load({
-        ...(await rawSearch(runtime, parameters)),
-        connections,
-        amount: options.amount,
-        warmUp,
-      });
+      const result = checkedFloor(
+        `raw search (${query})`,
+        await load({
+          ...(await rawSearch(runtime, parameters)),
+          connections,
+          amount: options.amount,
+          warmUp,
+        }),
+      );
       searchFloor.push({ query, result });
       rawSearchPerSecond[query] = result.requestsPerSecond;
     }
