@@ -9,10 +9,10 @@
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { usernameKey } from '../../lambdas/shared/keys.ts';
 import type { ListQuery } from '../../lambdas/shared/search/article-search.ts';
+import { articleSearch } from '../../lambdas/shared/search/configured.ts';
 import { OpenSearchArticleSearch, type SearchClient } from '../../lambdas/shared/search/opensearch.ts';
 import { ADMIN_PATH_PREFIX } from '../../local/admin.ts';
 import type { Runtime } from '../../local/runtime.ts';
-import { localSearchIndexName } from '../../local/search-index.ts';
 import type { CountedRequest, Seeded } from './counted.ts';
 import { type LoadResult, load } from './load.ts';
 
@@ -80,7 +80,10 @@ async function rawSearch(runtime: Runtime, query: ListQuery) {
       return { body: { hits: { total: 0, hits: [] } } };
     },
   } as unknown as SearchClient;
-  const alias = localSearchIndexName(runtime.tableNames.Articles);
+  // The alias the runtime's own adapter reads (the configured one, whatever set it).
+  const configured = await articleSearch();
+  const alias = configured instanceof OpenSearchArticleSearch ? String(Reflect.get(configured, 'alias')) : '';
+  if (!alias) throw new Error('OPENSEARCH_URL is set but the runtime does not search OpenSearch');
   await new OpenSearchArticleSearch(recorder, alias, 0).list(query);
   return {
     url: `${openSearch}/${alias}/_search`,
