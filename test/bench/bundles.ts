@@ -1,8 +1,12 @@
 /**
  * Cold start, the part that can be counted: each function's bundle, built by esbuild with the CDK's
  * bundling options (cdk/constructs/functions.ts), its size and the packages that weigh most in it
- * (from the metafile). Import time needs a quiet machine and is measured elsewhere.
+ * (from the metafile), and the packages it leaves to the Lambda runtime. Given a directory, the
+ * bundles are written there for their import time (imports.ts).
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { isBuiltin } from 'node:module';
+import { join } from 'node:path';
 import { build, type Metafile } from 'esbuild';
 import { BUNDLING } from '../../cdk/constructs/functions.ts';
 import { functions } from '../../schemas/functions.ts';
@@ -15,6 +19,8 @@ export interface BundleSize {
   readonly heaviest: readonly { readonly name: string; readonly bytes: number }[];
   /** Whether it bundles bcryptjs: its invocations hash at cost 10, the bill model adds that time. */
   readonly hashes: boolean;
+  /** Packages it imports that the Lambda runtime provides (`@aws-sdk/…`). */
+  readonly external: readonly string[];
 }
 
 /** `node_modules/@scope/name/…` → `@scope/name`, `node_modules/name/…` → `name`, else our own code. */
@@ -36,7 +42,9 @@ function heaviest(metafile: Metafile): { name: string; bytes: number }[] {
     .slice(0, 3);
 }
 
-export async function bundleSizes(): Promise<BundleSize[]> {
+/** The bundles' sizes; with `outDir`, each is also written there as `<function>.mjs`. */
+export async function bundleSizes(outDir?: string): Promise<BundleSize[]> {
+  if (outDir) mkdirSync(outDir, { recursive: true });
   const sizes: BundleSize[] = [];
   for (const definition of functions) {
     const result = await build({
@@ -60,11 +68,16 @@ export async function bundleSizes(): Promise<BundleSize[]> {
     const { outputFiles = [], metafile } = result;
     const bundle = outputFiles.find((file) => file.path.endsWith('.mjs'));
     if (!bundle || !metafile) throw new Error(`${definition.entry}: esbuild wrote no bundle`);
+    if (outDir) writeFileSync(join(outDir, `${definition.name}.mjs`), bundle.contents);
+    const external = Object.values(metafile.outputs).flatMap(({ imports }) =>
+      imports.filter(({ external, path }) => external && !isBuiltin(path)).map(({ path }) => path),
+    );
     sizes.push({
       function: definition.name,
       bytes: bundle.contents.byteLength,
       heaviest: heaviest(metafile),
       hashes: Object.keys(metafile.inputs).some((input) => packageOf(input) === 'bcryptjs'),
+      external: [...new Set(external)].sort(),
     });
   }
   return sizes;

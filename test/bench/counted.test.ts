@@ -1,23 +1,47 @@
 /**
  * `npm run bench`'s harness on a tiny configuration, so it cannot rot: every route answers 2xx and
  * is counted, the list reads cost the same round trips at every page size, the runner's counts
- * agree with what the definitions say, the reads run under load against the floor, and the report
- * renders from it all.
+ * agree with what the definitions say, the reads run under load against the floors, the writes in
+ * both modes, the fan-out reaches every feed, bundles import, and the report and charts render.
  */
-import { describe, expect, it } from '@jest/globals';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { fromRoot } from '../../schemas/paths.ts';
 import { routes } from '../../schemas/routes.ts';
-import { useTestRuntime } from '../support/runtime.ts';
+import { startTestRuntime, type TestRuntime } from '../support/runtime.ts';
 import { MIXED_WORKLOAD } from './bill.ts';
 import { bundleSizes } from './bundles.ts';
-import { countRequests, seed } from './counted.ts';
+import { drawCharts } from './charts.ts';
+import { countRequests, register, seed } from './counted.ts';
 import { criticalPaths } from './critical-path.ts';
+import { measureFanOut } from './fan-out.ts';
+import { bundleDir, importTimes } from './imports.ts';
 import { renderBenchmarks, summarize } from './report.ts';
 import { timeReads } from './timed.ts';
+import { timeWrites } from './writes.ts';
 
-const { runtime } = useTestRuntime();
+// Read-your-writes first, then restarted on the same tables with async events, as run.ts does.
+const restartable = {
+  tablePrefix: `t${randomUUID().slice(0, 8)}-`,
+  eventsDir: join(mkdtempSync(join(tmpdir(), 'conduit-bench-test-')), 'events'),
+};
+let current: TestRuntime | undefined;
+const runtime = (): TestRuntime => {
+  if (!current) throw new Error('no runtime');
+  return current;
+};
+beforeAll(async () => {
+  current = await startTestRuntime(restartable);
+});
+afterAll(async () => {
+  await current?.stop();
+});
 
 describe('npm run bench', () => {
-  it('counts every route, no list read grows with its page size, times the reads, and the report renders', async () => {
+  it('counts every route, no list read grows with its page size, times reads and writes and the fan-out, and the report renders', async () => {
     const seeded = await seed(runtime(), 3);
     const counted = await countRequests(runtime(), seeded, { pageSizes: [1, 3] });
     expect(counted.filter(({ status }) => status < 200 || status >= 300)).toEqual([]);
@@ -54,6 +78,10 @@ describe('npm run bench', () => {
     expect(timed.floor.map(({ requests, non2xx }) => ({ requests, non2xx }))).toEqual([
       { requests: 20, non2xx: 0 },
     ]);
+    expect(timed.searchFloor.map(({ query, result }) => [query, result.requests, result.non2xx])).toEqual([
+      ['page', 20, 0],
+      ['tag page', 20, 0],
+    ]);
     expect(timed.reads).toHaveLength(6);
     for (const read of timed.reads) {
       expect({ name: read.name, requests: read.result.requests, non2xx: read.result.non2xx }).toEqual({
@@ -63,13 +91,46 @@ describe('npm run bench', () => {
       });
       expect(read.efficiency).toBeGreaterThan(0);
     }
+    expect(timed.reads.find(({ name }) => name === 'list by tag')?.searchCalls).toBe(1);
+
+    const { token } = await register(seeded.api, 'writer');
+    const writers = { tokens: [token, seeded.reader.token], slugs: seeded.slugs };
+    const writing = { connections: [2], amount: 10 };
+    const settled = await timeWrites(runtime(), 'settle', writers, writing, () => {});
+    await runtime().stop();
+    current = await startTestRuntime({ ...restartable, asyncEvents: true });
+    const writes = [...(await timeWrites(runtime(), 'async events', writers, writing, () => {})), ...settled];
+    expect(writes.map(({ plan, mode, result }) => [plan, mode, result.requests, result.non2xx])).toEqual(
+      (['async events', 'settle'] as const).flatMap((mode) =>
+        (['favorite pairs', 'comment', 'create article'] as const).map((plan) => [plan, mode, 10, 0]),
+      ),
+    );
+    // Every feed holds the article (measureFanOut checks it), in ⌈30 / 25⌉ batches without retries.
+    const fanOut = await measureFanOut(runtime(), [30], () => {});
+    expect(fanOut).toMatchObject([{ followers: 30, feedEntries: 30, batchWrites: 2, idealBatchWrites: 2 }]);
+
+    const bundles = await bundleSizes(bundleDir(fromRoot('.')));
+    const smallest = [...bundles].sort((a, b) => a.bytes - b.bytes).slice(0, 2);
+    const imports = await importTimes(smallest, bundleDir(fromRoot('.')), 1, () => {});
+    expect(imports.map((time) => time.function)).toEqual(smallest.map((bundle) => bundle.function));
+    for (const time of imports) expect(time.medianMs).toBeGreaterThan(0);
+
+    const charts = await drawCharts(timed, writes);
+    for (const chart of charts) {
+      expect(chart.svg).toMatch(/^<svg[\s\S]*<\/svg>$/);
+      expect(chart.svg).toContain('list by tag');
+    }
     const figures = {
       date: 'test',
       machine: 'test',
       counted,
       criticalPaths: paths,
-      bundles: await bundleSizes(),
+      bundles,
+      imports: { runs: 1, times: imports },
       timed,
+      writes,
+      fanOut,
+      charts,
     };
     const summary = summarize(figures);
     expect(summary.mixedWorkflows).toBeGreaterThan(0);
@@ -77,12 +138,15 @@ describe('npm run bench', () => {
     const markdown = renderBenchmarks(figures);
     for (const section of [
       '## Round trips per read',
+      '## Charts',
       '## Reads under load',
+      '## Writes under load',
+      '## Fan-out',
       '## Critical path per route',
       '## Cold start',
       '## The AWS bill',
     ]) {
       expect(markdown).toContain(section);
     }
-  }, 240_000);
+  }, 300_000);
 });

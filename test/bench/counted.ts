@@ -13,7 +13,7 @@ interface Answer {
 }
 
 /** JSON in, JSON out, `Authorization: Token …` (the bench runs outside jest, without test/support). */
-function apiOf(runtime: Runtime) {
+export function apiOf(runtime: Runtime) {
   const call = async (method: string, path: string, body?: unknown, token?: string): Promise<Answer> => {
     const response = await fetch(`${runtime.url}${path}`, {
       method,
@@ -39,7 +39,7 @@ let names = 0;
 const uniqueName = (prefix: string): string => `${prefix}${run}${(names++).toString(36)}`;
 
 /** Registers a user; its username, email and token. */
-async function register(api: ReturnType<typeof apiOf>, prefix: string) {
+export async function register(api: ReturnType<typeof apiOf>, prefix: string) {
   const username = uniqueName(prefix);
   const email = `${username}@example.com`;
   const response = await api.post('/api/users', { user: { username, email, password: 'password123' } });

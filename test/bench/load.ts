@@ -1,24 +1,12 @@
 /**
- * Load from autocannon in a process of its own (so the generator does not share an event loop with
- * the runtime it measures): a warm-up run that is thrown away, then a fixed number of requests.
- * Latencies are autocannon's over every response: a figure with any non-2xx answer is marked as
- * such by its `non2xx` count and must not be quoted.
+ * Load from autocannon in a process of its own (load-process.ts), so the generator does not share
+ * an event loop with the runtime it measures: a warm-up run that is thrown away, then a fixed
+ * number of requests. Throughput and latencies count 2xx answers only; the others are reported by
+ * status (`non2xx`, `statuses`).
  */
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
+import { type ChildProcess, fork } from 'node:child_process';
 import { fromRoot } from '../../schemas/paths.ts';
-
-export interface LoadOptions {
-  readonly url: string;
-  readonly method?: 'GET' | 'POST';
-  readonly headers?: Readonly<Record<string, string>>;
-  readonly body?: string;
-  readonly connections: number;
-  /** Measured requests (after the warm-up). */
-  readonly amount: number;
-  /** Warm-up requests, not measured. */
-  readonly warmUp: number;
-}
+import type { LoadPlan, LoadProcessResult } from './load-process.ts';
 
 export interface LoadResult {
   readonly connections: number;
@@ -27,7 +15,9 @@ export interface LoadResult {
   /** Answers by status code, e.g. { "200": 2000 }. */
   readonly statuses: Readonly<Record<string, number>>;
   readonly errors: number;
+  /** 2xx answers per second of the measured run's wall time. */
   readonly requestsPerSecond: number;
+  /** Of the 2xx answers. */
   readonly latencyMs: {
     readonly p50: number;
     readonly p90: number;
@@ -36,62 +26,52 @@ export interface LoadResult {
   };
 }
 
-interface AutocannonJson {
-  readonly requests: { readonly total: number };
-  readonly non2xx: number;
-  readonly errors: number;
-  readonly timeouts: number;
-  readonly statusCodeStats?: Record<string, { readonly count: number }>;
-  readonly latency: {
-    readonly mean: number;
-    readonly p50: number;
-    readonly p90: number;
-    readonly p99: number;
-    readonly max: number;
-  };
+const LOAD_PROCESS = fromRoot('test/bench/load-process.ts');
+
+/** The load process, forked at the first load; it does not keep this process alive while idle. */
+let generator: ChildProcess | undefined;
+
+function run(plan: LoadPlan): Promise<LoadProcessResult> {
+  generator ??= fork(LOAD_PROCESS, [], { execArgv: ['--import', 'tsx'], cwd: fromRoot('.') });
+  const child = generator;
+  child.ref();
+  child.channel?.ref();
+  return new Promise<LoadProcessResult>((resolve, reject) => {
+    const failed = (how: unknown) => {
+      generator = undefined;
+      reject(new Error(`the load process ended: ${how}`));
+    };
+    child.once('exit', failed);
+    child.once('message', (result) => {
+      child.off('exit', failed);
+      child.unref();
+      child.channel?.unref();
+      resolve(result as LoadProcessResult);
+    });
+    child.send(plan);
+  });
 }
 
-const run = promisify(execFile);
-const AUTOCANNON = fromRoot('node_modules/autocannon/autocannon.js');
+/** The value below which `share` of the sorted values lie. */
+const percentile = (sorted: readonly number[], share: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(share * sorted.length) - 1))] ?? Number.NaN;
 
-async function autocannon(options: LoadOptions, amount: number): Promise<AutocannonJson> {
-  const args = [
-    AUTOCANNON,
-    '--json',
-    '--connections',
-    String(options.connections),
-    '--amount',
-    String(amount),
-    '--method',
-    options.method ?? 'GET',
-    ...Object.entries(options.headers ?? {}).flatMap(([name, value]) => ['--headers', `${name}=${value}`]),
-    ...(options.body === undefined ? [] : ['--body', options.body]),
-    options.url,
-  ];
-  const { stdout } = await run(process.execPath, args, { maxBuffer: 16 * 1024 * 1024 });
-  return JSON.parse(stdout) as AutocannonJson;
-}
-
-export async function load(options: LoadOptions): Promise<LoadResult> {
-  if (options.warmUp > 0) await autocannon(options, options.warmUp);
-  const result = await autocannon(options, options.amount);
+/** `amount` measured requests, after `warmUp` requests that are not. */
+export async function load(options: LoadPlan): Promise<LoadResult> {
+  const result = await run(options);
+  const ok = result.okLatencies;
   return {
     connections: options.connections,
-    requests: result.requests.total,
-    non2xx: result.non2xx,
-    statuses: Object.fromEntries(
-      Object.entries(result.statusCodeStats ?? {}).map(([status, { count }]) => [status, count]),
-    ),
-    errors: result.errors + result.timeouts,
-    // Each connection sends its next request when the last is answered: throughput is the
-    // connections over the mean latency. autocannon's own duration ends on its 1 s tick, which a
-    // run of a few seconds cannot afford.
-    requestsPerSecond: (options.connections * 1000) / result.latency.mean,
+    requests: result.requests,
+    non2xx: result.requests - ok.length,
+    statuses: result.statuses,
+    errors: result.errors,
+    requestsPerSecond: ok.length / result.seconds,
     latencyMs: {
-      p50: result.latency.p50,
-      p90: result.latency.p90,
-      p99: result.latency.p99,
-      max: result.latency.max,
+      p50: percentile(ok, 0.5),
+      p90: percentile(ok, 0.9),
+      p99: percentile(ok, 0.99),
+      max: ok.at(-1) ?? Number.NaN,
     },
   };
 }
