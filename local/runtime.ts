@@ -20,7 +20,7 @@ import { createGateway } from './gateway.ts';
 import { configureHandlerEnvironment } from './handler-environment.ts';
 import { ensureKeyPair } from './keys.ts';
 import { LocalLambdas } from './lambdas.ts';
-import { rebuildLocalSearchIndex } from './search-index.ts';
+import { localSearchIndexName, rebuildLocalSearchIndex } from './search-index.ts';
 import { type LocalSecretsManager, startLocalSecretsManager } from './secrets-manager.ts';
 import { StreamPoller } from './stream-poller.ts';
 import { createTables, localTableNames } from './tables.ts';
@@ -119,6 +119,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       // The business metrics print as EMF lines, as in Lambda (test/support/runtime.ts turns them off).
       POWERTOOLS_METRICS_NAMESPACE: metricsNamespace,
       POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? 'false',
+      // Set before the search client is first configured (the fault injector below configures it).
+      ...(process.env.OPENSEARCH_URL ? { OPENSEARCH_INDEX: localSearchIndexName(tableNames.Articles) } : {}),
       ...Object.fromEntries(tables.map((table) => [tableEnvVar(table.id), tableNames[table.id]])),
     });
     const lambdas = await LocalLambdas.load(faults);

@@ -17,7 +17,6 @@ export async function rebuildLocalSearchIndex(
   tableNames: Record<TableId, string>,
   log: (line: string) => void,
 ): Promise<void> {
-  if (process.env.OPENSEARCH_URL) process.env.OPENSEARCH_INDEX = localSearchIndexName(tableNames.Articles);
   const count = await rebuildSearchIndex(
     await articleSearch(),
     DynamoDBDocumentClient.from(dynamoDb),

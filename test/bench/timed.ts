@@ -13,6 +13,7 @@ import { articleSearch } from '../../lambdas/shared/search/configured.ts';
 import { OpenSearchArticleSearch, type SearchClient } from '../../lambdas/shared/search/opensearch.ts';
 import { ADMIN_PATH_PREFIX } from '../../local/admin.ts';
 import type { Runtime } from '../../local/runtime.ts';
+import { localSearchIndexName } from '../../local/search-index.ts';
 import type { CountedRequest, Seeded } from './counted.ts';
 import { type LoadResult, load } from './load.ts';
 
@@ -80,10 +81,11 @@ async function rawSearch(runtime: Runtime, query: ListQuery) {
       return { body: { hits: { total: 0, hits: [] } } };
     },
   } as unknown as SearchClient;
-  // The alias the runtime's own adapter reads (the configured one, whatever set it).
-  const configured = await articleSearch();
-  const alias = configured instanceof OpenSearchArticleSearch ? String(Reflect.get(configured, 'alias')) : '';
-  if (!alias) throw new Error('OPENSEARCH_URL is set but the runtime does not search OpenSearch');
+  // The alias the runtime's own adapter reads.
+  if (!((await articleSearch()) instanceof OpenSearchArticleSearch)) {
+    throw new Error('OPENSEARCH_URL is set but the runtime does not search OpenSearch');
+  }
+  const alias = localSearchIndexName(runtime.tableNames.Articles);
   await new OpenSearchArticleSearch(recorder, alias, 0).list(query);
   return {
     url: `${openSearch}/${alias}/_search`,
