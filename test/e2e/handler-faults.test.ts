@@ -85,6 +85,11 @@ const table: Record<string, RouteScenarios> = {
       { asReader: true, faults: 'dynamodb/BatchGetItem:ThrottlingException', error: 'ThrottlingException' },
       {
         query: '?author={author}',
+        faults: 'dynamodb/GetItem:InternalServerError',
+        error: 'InternalServerError',
+      },
+      {
+        query: '?favorited={author}',
         faults: 'dynamodb/Query:InternalServerError',
         error: 'InternalServerError',
       },

@@ -135,6 +135,7 @@ describe('verify-data on data made through the API', () => {
         description: '',
         body: '',
         tagList: ['ghostly'],
+        authorId: 'ghost-author',
         createdAt: '2024-01-01T00:00:00.000Z',
         updatedAt: '2024-01-01T00:00:00.000Z',
       }),
