@@ -15,7 +15,7 @@ import { startTestRuntime, type TestRuntime } from '../support/runtime.ts';
 import { MIXED_WORKLOAD } from './bill.ts';
 import { bundleSizes } from './bundles.ts';
 import { drawCharts } from './charts.ts';
-import { countRequests, register, seed } from './counted.ts';
+import { countAuthorizerSession, countRequests, register, seed } from './counted.ts';
 import { criticalPaths } from './critical-path.ts';
 import { measureFanOut } from './fan-out.ts';
 import { bundleDir, importTimes } from './imports.ts';
@@ -44,6 +44,12 @@ describe('npm run bench', () => {
   it('counts every route, no list read grows with its page size, times reads and writes and the fan-out, and the report renders', async () => {
     const seeded = await seed(runtime(), 3);
     const counted = await countRequests(runtime(), seeded, { pageSizes: [1, 3] });
+    const session = await countAuthorizerSession(runtime(), seeded, 3);
+    expect(session.map(({ route, invocations }) => ({ route, invocations }))).toEqual([
+      { route: 'GET /api/user', invocations: 1 },
+      { route: 'GET /api/articles/feed', invocations: 0 },
+      { route: 'GET /api/articles', invocations: 3 },
+    ]);
     expect(counted.filter(({ status }) => status < 200 || status >= 300)).toEqual([]);
     expect(new Set(counted.map(({ route }) => route))).toEqual(
       new Set(routes.map((route) => `${route.method} ${route.path}`)),
@@ -125,6 +131,7 @@ describe('npm run bench', () => {
       machine: 'test',
       counted,
       criticalPaths: paths,
+      authorizerSession: session,
       bundles,
       imports: { runs: 1, times: imports },
       timed,
@@ -143,6 +150,7 @@ describe('npm run bench', () => {
       '## Writes under load',
       '## Fan-out',
       '## Critical path per route',
+      '## The authorizer cache',
       '## Cold start',
       '## The AWS bill',
     ]) {

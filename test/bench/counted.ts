@@ -229,3 +229,45 @@ export async function countRequests(
   }
   return results;
 }
+
+export interface AuthorizerSession {
+  /** What was requested, e.g. `GET /api/user`, and whether its authorizer is the cached one. */
+  readonly route: string;
+  readonly cached: boolean;
+  readonly requests: number;
+  /** Invocations of the authorizer function those requests caused. */
+  readonly invocations: number;
+}
+
+/**
+ * What the authorizer cache saves a signed-in session: the same token on two required routes and an
+ * optional one, `requests` times each, from an empty cache (as after a cold start of the stage).
+ */
+export async function countAuthorizerSession(
+  runtime: Runtime,
+  seeded: Seeded,
+  requests = 10,
+): Promise<AuthorizerSession[]> {
+  const { api, reader } = seeded;
+  const counters = await Counters.install(runtime);
+  runtime.authorizerCache.flush();
+  const session: AuthorizerSession[] = [];
+  try {
+    for (const [route, path, cached] of [
+      ['GET /api/user', '/api/user', true],
+      ['GET /api/articles/feed', '/api/articles/feed', true],
+      ['GET /api/articles', '/api/articles', false],
+    ] as const) {
+      counters.take();
+      for (let n = 0; n < requests; n++) {
+        const response = await api.get(path, reader.token);
+        if (response.status !== 200) throw new Error(`${route}: ${response.status}`);
+      }
+      const invocations = counters.take().request.lambdas.authorizer?.invocations ?? 0;
+      session.push({ route, cached, requests, invocations });
+    }
+  } finally {
+    counters.uninstall();
+  }
+  return session;
+}

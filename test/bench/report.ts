@@ -13,7 +13,7 @@ import {
   workflowsBill,
 } from './bill.ts';
 import type { BundleSize } from './bundles.ts';
-import type { CountedRequest } from './counted.ts';
+import type { AuthorizerSession, CountedRequest } from './counted.ts';
 import type { CriticalPath } from './critical-path.ts';
 import type { FanOut } from './fan-out.ts';
 import { IMPORT_TARGET_MS, type ImportTime } from './imports.ts';
@@ -27,6 +27,8 @@ export interface BenchFigures {
   readonly machine: string;
   readonly counted: readonly CountedRequest[];
   readonly criticalPaths: readonly CriticalPath[];
+  /** Authorizer invocations of a signed-in session, per route (test/bench/counted.ts). */
+  readonly authorizerSession?: readonly AuthorizerSession[];
   readonly bundles: readonly BundleSize[];
   /** Import time per function; runs: fresh processes per function (the median is kept). */
   readonly imports?: { readonly runs: number; readonly times: readonly ImportTime[] };
@@ -142,6 +144,7 @@ export function renderBenchmarks(figures: BenchFigures): string {
         `| \`${path.route}\` | ${path.links} | ${path.chain.join(' → ')} | ${measured(path.route) || '–'} |`,
     ),
     '',
+    ...(figures.authorizerSession ? authorizerSection(figures.authorizerSession) : []),
     ...coldStartSection(bundles, figures.imports),
     '## The AWS bill',
     '',
@@ -196,6 +199,28 @@ const loadColumns = (result: LoadResult): string => {
   const errors = result.errors ? `, ${result.errors} errors` : '';
   return `${result.requests} | ${non2xx}${errors} | ${result.requestsPerSecond.toFixed(0)} | ${ms(result.latencyMs.p50)} | ${ms(result.latencyMs.p90)} | ${ms(result.latencyMs.p99)}`;
 };
+
+function authorizerSection(session: readonly AuthorizerSession[]): string[] {
+  const cached = session.filter((entry) => entry.cached);
+  const requests = cached.reduce((sum, entry) => sum + entry.requests, 0);
+  const invocations = cached.reduce((sum, entry) => sum + entry.invocations, 0);
+  return [
+    '## The authorizer cache',
+    '',
+    'One signed-in token on required routes (the authorizer cached by the Authorization header for',
+    '5 minutes) and on an optional one (uncached: it must see anonymous requests), from an empty cache.',
+    `Required routes: ${requests} requests, ${invocations} invocation${invocations === 1 ? '' : 's'} of the authorizer`,
+    `(${requests - invocations} saved).`,
+    '',
+    '| route | authorizer | requests | invocations |',
+    '| --- | --- | --- | --- |',
+    ...session.map(
+      (entry) =>
+        `| \`${entry.route}\` | ${entry.cached ? 'cached' : 'uncached'} | ${entry.requests} | ${entry.invocations} |`,
+    ),
+    '',
+  ];
+}
 
 function coldStartSection(bundles: readonly BundleSize[], imports: BenchFigures['imports']): string[] {
   const importOf = (name: string) => imports?.times.find((time) => time.function === name);

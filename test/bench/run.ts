@@ -23,7 +23,7 @@ import { functions } from '../../schemas/functions.ts';
 import { fromRoot } from '../../schemas/paths.ts';
 import { bundleSizes } from './bundles.ts';
 import { drawCharts } from './charts.ts';
-import { countRequests, register, seed } from './counted.ts';
+import { countAuthorizerSession, countRequests, register, seed } from './counted.ts';
 import { criticalPaths } from './critical-path.ts';
 import { measureFanOut } from './fan-out.ts';
 import { bundleDir, importTimes } from './imports.ts';
@@ -83,6 +83,7 @@ try {
   runtime = await startRuntime(runtimeOptions);
   const seeded = await seed(runtime, Math.max(...pageSizes));
   const counted = await countRequests(runtime, seeded, { pageSizes });
+  const authorizerSession = await countAuthorizerSession(runtime, seeded);
   const timed = await timeReads(runtime, seeded, counted, timing, progress);
   const writers: Writers = {
     tokens: await Promise.all(
@@ -107,6 +108,7 @@ try {
     machine: `${describeMachine()}; search ${timed.searchEngine}`,
     counted,
     criticalPaths: criticalPaths(),
+    authorizerSession,
     bundles,
     imports,
     timed,
