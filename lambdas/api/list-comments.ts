@@ -1,8 +1,9 @@
 /**
  * GET /api/articles/{slug}/comments, newest first: every comment, as the spec says, or with `limit`
  * or `cursor` (beyond the spec) a page and the `nextCursor` of the next one. Round trips do not grow
- * with the number of comments: article by slug (2 GetItem), the comment query, then one BatchGetItem
- * for the authors and one for whether the reader follows them (per 100 distinct authors).
+ * with the number of comments: the slug marker, then the article (that it exists) and the comment
+ * query at once, then one BatchGetItem for the authors and one for whether the reader follows them
+ * (per 100 distinct authors).
  */
 import { z } from 'zod';
 import { commentsQuery } from '../../schemas/requests.ts';
@@ -28,15 +29,19 @@ const DEFAULT_PAGE = 20;
 
 export const handler = apiHandler(async ({ userId, path, query }) => {
   const { limit, cursor } = parseQuery(query, commentsQuery);
-  const article = await articles.findBySlug(path.slug ?? '');
-  if (!article) throw notFound('article');
-  const scope = cursorScope('GET /api/articles/{slug}/comments', { article: article.id, reader: userId });
+  const articleId = await articles.findIdBySlug(path.slug ?? '');
+  if (!articleId) throw notFound('article');
+  const scope = cursorScope('GET /api/articles/{slug}/comments', { article: articleId, reader: userId });
   const after = cursor ? decodeCursor(cursor, scope, commentPosition) : undefined;
   const paged = limit !== undefined || after !== undefined;
-  const { comments, more } = await relations.listComments(
-    article.id,
-    paged ? { limit: limit ?? DEFAULT_PAGE, ...(after ? { before: after.id } : {}) } : undefined,
-  );
+  const [article, { comments, more }] = await Promise.all([
+    articles.findById(articleId),
+    relations.listComments(
+      articleId,
+      paged ? { limit: limit ?? DEFAULT_PAGE, ...(after ? { before: after.id } : {}) } : undefined,
+    ),
+  ]);
+  if (!article) throw notFound('article');
   const authorIds = comments.map((comment) => comment.authorId);
   const [authors, followed] = await Promise.all([
     users.findManyByIds(authorIds),

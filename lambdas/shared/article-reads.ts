@@ -14,7 +14,7 @@ import { tableName } from './config.ts';
 import { cursorScope, decodeCursor, encodeCursor } from './cursors.ts';
 import { AppError, notFound } from './errors.ts';
 import { type Article, presentArticle, presentProfile } from './presenters.ts';
-import type { ArticleRecord } from './records.ts';
+import type { ArticleRecord, UserRecord } from './records.ts';
 import { RelationsRepository } from './relations-repository.ts';
 import {
   type ArticleSearch,
@@ -70,12 +70,11 @@ export class ArticleReads {
     const after = cursor ? decodeCursor(cursor, scope, listPosition) : undefined;
     const paging = { limit, offset, scope, ...(after ? { after } : {}) };
     if (!author && !favorited) return this.searchPage({ q, tag }, paging, readerId);
-    const [authorUser, favoritingUser] = await Promise.all([
-      author ? this.deps.users.findByUsername(author) : undefined,
+    const [authorId, favoritingUser] = await Promise.all([
+      author ? this.deps.users.findIdByUsername(author) : undefined,
       favorited ? this.deps.users.findByUsername(favorited) : undefined,
     ]);
-    if ((author && !authorUser) || (favorited && !favoritingUser)) return EMPTY;
-    const authorId = authorUser?.id;
+    if ((author && !authorId) || (favorited && !favoritingUser)) return EMPTY;
     if (!favoritingUser) return this.searchPage({ q, tag, authorId }, paging, readerId);
     if (q) {
       const ids = await this.deps.relations.favoritedArticleIds(favoritingUser.id);
@@ -110,7 +109,8 @@ export class ArticleReads {
 
   /**
    * A page of the search index, rendered. After a cursor it asks for one hit more than the page,
-   * which tells whether another page follows; at an offset the exact total tells.
+   * which tells whether another page follows; at an offset the exact total tells. The hits name
+   * their authors, so the articles, authors and the reader's flags are read at once.
    */
   private async searchPage(
     filters: Omit<ListQuery, 'limit' | 'offset' | 'after'>,
@@ -119,15 +119,23 @@ export class ArticleReads {
   ): Promise<ArticleList> {
     const search = await this.deps.search();
     const found = after
-      ? await search.list({ ...filters, after, limit: limit + 1, offset: 0, withPositions: true })
-      : await search.list({ ...filters, limit, offset, withPositions: true });
-    const ids = found.ids.slice(0, limit);
+      ? await search.list({ ...filters, after, limit: limit + 1, offset: 0, withHits: true })
+      : await search.list({ ...filters, limit, offset, withHits: true });
+    const hits = (found.hits ?? []).slice(0, limit);
     const more = after ? found.ids.length > limit : offset + limit < found.total;
-    const last = found.positions?.[ids.length - 1];
+    const last = hits.at(-1);
     return {
-      articles: await this.present(await this.deps.articles.findManyByIds(ids), readerId),
+      articles: await this.presentPage(hits, readerId),
       articlesCount: found.total,
-      ...(more && last ? { nextCursor: encodeCursor(scope, last) } : {}),
+      ...(more && last
+        ? {
+            nextCursor: encodeCursor(scope, {
+              ...(last.score === undefined ? {} : { score: last.score }),
+              createdAt: last.createdAt,
+              id: last.id,
+            }),
+          }
+        : {}),
     };
   }
 
@@ -144,9 +152,11 @@ export class ArticleReads {
     const start = after ? firstAfter(entries, (entry) => entry.sk < after.sk) : offset;
     const page = entries.slice(start, start + limit);
     const last = page.at(-1);
-    const articles = await this.deps.articles.findManyByIds(page.map((entry) => entry.articleId));
     return {
-      articles: await this.present(articles, readerId),
+      articles: await this.presentPage(
+        page.map((entry) => ({ id: entry.articleId, authorId: entry.authorId })),
+        readerId,
+      ),
       articlesCount: entries.length,
       ...(last && start + limit < entries.length ? { nextCursor: encodeCursor(scope, { sk: last.sk }) } : {}),
     };
@@ -185,16 +195,51 @@ export class ArticleReads {
         articles.map((article) => article.id),
       ),
     ]);
-    return articles.flatMap((article) => {
-      const author = authors.get(article.authorId);
-      if (!author) return [];
-      return [
-        presentArticle(article, presentProfile(author, following.has(author.id)), favorited.has(article.id), {
-          withBody,
-        }),
-      ];
-    });
+    return render(articles, authors, following, favorited, withBody);
   }
+
+  /**
+   * Renders a page whose authors are known beforehand (search hits, feed entries): the articles,
+   * authors and flags in one round of batched reads. A hit without an author (a document indexed
+   * before `authorId` existed, until a reindex) is rendered the two-step way.
+   */
+  private async presentPage(
+    page: readonly { readonly id: string; readonly authorId?: string }[],
+    readerId: string | undefined,
+  ): Promise<Article[]> {
+    const ids = page.map((hit) => hit.id);
+    const authorIds = page.flatMap((hit) => hit.authorId ?? []);
+    if (authorIds.length < page.length) {
+      return this.present(await this.deps.articles.findManyByIds(ids), readerId);
+    }
+    if (!page.length) return [];
+    const [articles, authors, following, favorited] = await Promise.all([
+      this.deps.articles.findManyByIds(ids),
+      this.deps.users.findManyByIds(authorIds),
+      this.deps.relations.followingSet(readerId, authorIds),
+      this.deps.relations.favoritedSet(readerId, ids),
+    ]);
+    return render(articles, authors, following, favorited, false);
+  }
+}
+
+/** Articles with their authors and the reader's flags; one whose author is gone is left out. */
+function render(
+  articles: readonly ArticleRecord[],
+  authors: ReadonlyMap<string, UserRecord>,
+  following: ReadonlySet<string>,
+  favorited: ReadonlySet<string>,
+  withBody: boolean,
+): Article[] {
+  return articles.flatMap((article) => {
+    const author = authors.get(article.authorId);
+    if (!author) return [];
+    return [
+      presentArticle(article, presentProfile(author, following.has(author.id)), favorited.has(article.id), {
+        withBody,
+      }),
+    ];
+  });
 }
 
 /** The index of the first item that `isAfter` the cursor's position (the length when none is). */

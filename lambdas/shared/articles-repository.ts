@@ -19,11 +19,16 @@ export class ArticlesRepository {
 
   /** The article a slug marker points at; undefined when either is missing (e.g. mid-delete). */
   async findBySlug(slug: string): Promise<ArticleRecord | undefined> {
+    const articleId = await this.findIdBySlug(slug);
+    return articleId ? this.findById(articleId) : undefined;
+  }
+
+  /** The id a slug marker points at (one GetItem; the article itself may be mid-delete). */
+  async findIdBySlug(slug: string): Promise<string | undefined> {
     const { Item } = await this.db.send(
       new GetCommand({ TableName: this.table, Key: { pk: slugKey(slug) }, ConsistentRead: true }),
     );
-    const marker = Item as SlugRecord | undefined;
-    return marker ? this.findById(marker.articleId) : undefined;
+    return (Item as SlugRecord | undefined)?.articleId;
   }
 
   /** Articles by id in the order given, one BatchGetItem per 100 ids; ids with no article are left out. */

@@ -25,6 +25,11 @@ export class UsersRepository {
     return this.findByMarker(usernameKey(username));
   }
 
+  /** The id of the user with this username, from its marker alone (one GetItem, no record read). */
+  async findIdByUsername(username: string): Promise<string | undefined> {
+    return (await this.marker(usernameKey(username)))?.userId;
+  }
+
   /** Users by id, in one BatchGetItem per 100 ids; unknown ids are absent from the map. */
   async findManyByIds(userIds: readonly string[]): Promise<Map<string, UserRecord>> {
     const keys = [...new Set(userIds)].map((id) => ({ pk: userKey(id) }));
@@ -33,10 +38,14 @@ export class UsersRepository {
   }
 
   private async findByMarker(pk: string): Promise<UserRecord | undefined> {
+    const marker = await this.marker(pk);
+    return marker ? this.findById(marker.userId) : undefined;
+  }
+
+  private async marker(pk: string): Promise<MarkerRecord | undefined> {
     const { Item } = await this.db.send(
       new GetCommand({ TableName: this.table, Key: { pk }, ConsistentRead: true }),
     );
-    const marker = Item as MarkerRecord | undefined;
-    return marker ? this.findById(marker.userId) : undefined;
+    return Item as MarkerRecord | undefined;
   }
 }

@@ -438,8 +438,8 @@ describe('round trips', () => {
         // search ids, then articles, authors, following and favorited: one BatchGetItem each
         byTag: { dynamoDb: 4, search: 1 },
         byTagAnonymous: { dynamoDb: 2, search: 1 },
-        // username marker and user, search ids, then articles, authors, following and favorited
-        byAuthor: { dynamoDb: 6, search: 1 },
+        // username marker, search hits, then articles, authors, following and favorited at once
+        byAuthor: { dynamoDb: 5, search: 1 },
         // username marker and user, favorited# rows, the favorited articles, then authors, following, favorited
         byFavorited: { dynamoDb: 7, search: 0 },
         // one feed query (page and length), articles, authors, following, favorited

@@ -157,16 +157,16 @@ describe.each(adapters)('ArticleSearch ($name)', ({ create, sameIndex }) => {
     for (const q of [undefined, 'rust']) {
       const byOffset = await search.list({ q, tag: 'paged', limit: 7, offset: 0 });
       const walked: string[] = [];
-      const paging = { q, tag: 'paged', limit: 3, offset: 0, withPositions: true };
+      const paging = { q, tag: 'paged', limit: 3, offset: 0, withHits: true };
       let page = await search.list(paging);
       while (page.ids.length) {
         walked.push(...page.ids);
-        expect({ q, total: page.total, positions: page.positions?.map((p) => p.id) }).toEqual({
+        expect({ q, total: page.total, hits: page.hits?.map((hit) => [hit.id, hit.authorId]) }).toEqual({
           q,
           total: 7,
-          positions: page.ids,
+          hits: page.ids.map((id) => [id, 'author-1']),
         });
-        page = await search.list({ ...paging, after: page.positions?.at(-1) });
+        page = await search.list({ ...paging, after: page.hits?.at(-1) });
       }
       expect({ q, walked }).toEqual({ q, walked: byOffset.ids });
     }

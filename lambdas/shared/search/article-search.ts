@@ -30,8 +30,8 @@ export interface ListQuery {
   readonly authorId?: string;
   /** The page after this hit (keyset paging: `offset` is then 0 and the result window does not apply). */
   readonly after?: SearchPosition;
-  /** Answer where each hit sorts too (`positions`), for a cursor. */
-  readonly withPositions?: boolean;
+  /** Answer each hit's sort position and author too (`hits`): for a cursor, and to read authors early. */
+  readonly withHits?: boolean;
   /** Only these articles (candidates from DynamoDB for `favorited`); at most MAX_SEARCH_CANDIDATES (schemas/requests.ts). */
   readonly ids?: readonly string[];
   readonly limit: number;
@@ -45,13 +45,18 @@ export interface SearchPosition {
   readonly id: string;
 }
 
+/** A hit's position and its author (a document indexed before `authorId` existed has none). */
+export interface SearchHit extends SearchPosition {
+  readonly authorId?: string;
+}
+
 export interface ArticlePage {
   /** Newest first (createdAt, then id, descending); with `q`, most relevant first and ties newest first. */
   readonly ids: string[];
   /** Every match, not just this page. */
   readonly total: number;
-  /** With `withPositions`: where each hit of `ids` sorts (the last one's is the next page's `after`). */
-  readonly positions?: SearchPosition[];
+  /** With `withHits`: each hit of `ids`, where it sorts (the last one's is the next page's `after`). */
+  readonly hits?: SearchHit[];
 }
 
 export interface ArticleSearch {

@@ -24,6 +24,7 @@ import {
   SEARCH_FIELD_BOOSTS,
   type SearchDocument,
   SearchDocumentRejectedError,
+  type SearchHit,
   type SearchPosition,
 } from './article-search.ts';
 
@@ -128,35 +129,23 @@ export class EmbeddedArticleSearch implements ArticleSearch {
     this.sorted = undefined;
   }
 
-  async list({
-    q,
-    tag,
-    authorId,
-    ids,
-    after,
-    withPositions,
-    limit,
-    offset,
-  }: ListQuery): Promise<ArticlePage> {
+  async list({ q, tag, authorId, ids, after, withHits, limit, offset }: ListQuery): Promise<ArticlePage> {
     const candidates = ids && new Set(ids);
     const wanted = (doc: SearchDocument) =>
       (tag === undefined || doc.tagList.includes(tag)) &&
       (authorId === undefined || doc.authorId === authorId) &&
       (!candidates || candidates.has(doc.id));
-    const matches: SearchPosition[] =
+    const matches: SearchHit[] =
       q === undefined ? this.newestFirst().filter(wanted) : this.mostRelevantFirst(q, wanted);
     const start = after ? firstAfter(matches, after) : offset;
     const end = after ? start + limit : Math.min(offset + limit, MAX_RESULT_WINDOW);
-    const page = matches.slice(start, end).map(({ score, createdAt, id }) => ({
+    const page = matches.slice(start, end).map(({ score, createdAt, id, authorId }) => ({
       ...(score === undefined ? {} : { score }),
       createdAt,
       id,
+      ...(authorId === undefined ? {} : { authorId }),
     }));
-    return {
-      ids: page.map((hit) => hit.id),
-      total: matches.length,
-      ...(withPositions ? { positions: page } : {}),
-    };
+    return { ids: page.map((hit) => hit.id), total: matches.length, ...(withHits ? { hits: page } : {}) };
   }
 
   private newestFirst(): SearchDocument[] {
@@ -165,12 +154,14 @@ export class EmbeddedArticleSearch implements ArticleSearch {
   }
 
   /** Matches of `q` with their scores, highest score first, ties newest first. */
-  private mostRelevantFirst(q: string, wanted: (doc: SearchDocument) => boolean): SearchPosition[] {
+  private mostRelevantFirst(q: string, wanted: (doc: SearchDocument) => boolean): SearchHit[] {
     return this.textIndex
       .search(q)
       .flatMap(({ id, score }) => {
         const doc = this.documentsById.get(id);
-        return doc && wanted(doc) ? [{ score, createdAt: doc.createdAt, id: doc.id }] : [];
+        return doc && wanted(doc)
+          ? [{ score, createdAt: doc.createdAt, id: doc.id, authorId: doc.authorId }]
+          : [];
       })
       .sort(hitOrder);
   }

@@ -31,7 +31,7 @@ import {
   SEARCH_FIELD_BOOSTS,
   type SearchDocument,
   SearchDocumentRejectedError,
-  type SearchPosition,
+  type SearchHit,
   SearchUnavailableError,
 } from './article-search.ts';
 
@@ -100,7 +100,16 @@ const textMatch = (q: string) => ({
 const DOCUMENTS_PAGE_SIZE = 1_000;
 
 /** The search body of a list page: newest first, ids only, exact total. */
-function listQuery({ q, tag, authorId, ids, after, limit, offset }: ListQuery): API.Search_RequestBody {
+function listQuery({
+  q,
+  tag,
+  authorId,
+  ids,
+  after,
+  withHits,
+  limit,
+  offset,
+}: ListQuery): API.Search_RequestBody {
   const filtered = liveDocuments({ tag, authorId, ids });
   const sort: API.Search_RequestBody['sort'] = [
     ...(q === undefined ? [] : ['_score' as const]),
@@ -111,7 +120,7 @@ function listQuery({ q, tag, authorId, ids, after, limit, offset }: ListQuery): 
     query: q === undefined ? filtered : { bool: { ...filtered.bool, must: [textMatch(q)] } },
     sort,
     track_total_hits: true,
-    _source: false,
+    _source: withHits ? ['authorId'] : false,
   };
   // Keyset paging: search_after the sort values of the last hit, past the result window too.
   if (after) {
@@ -127,13 +136,15 @@ function listQuery({ q, tag, authorId, ids, after, limit, offset }: ListQuery): 
   return { ...common, from, size: Math.max(0, Math.min(limit, MAX_RESULT_WINDOW - from)) };
 }
 
-/** Where a hit sorts, from its sort values ([score,] createdAt in epoch milliseconds, id). */
-function positionOf(sortValues: readonly unknown[], withScore: boolean): SearchPosition {
+/** A hit: where it sorts, from its sort values ([score,] createdAt in epoch milliseconds, id), and its author. */
+function hitOf(sortValues: readonly unknown[], withScore: boolean, source: unknown): SearchHit {
   const [score, createdAt, id] = withScore ? sortValues : [undefined, ...sortValues];
+  const authorId = (source as { authorId?: unknown } | undefined)?.authorId;
   return {
     ...(withScore ? { score: Number(score) } : {}),
     createdAt: new Date(Number(createdAt)).toISOString(),
     id: String(id),
+    ...(typeof authorId === 'string' ? { authorId } : {}),
   };
 }
 
@@ -264,13 +275,13 @@ export class OpenSearchArticleSearch implements ArticleSearch {
       return {
         ids: body.hits.hits.map((hit) => String(hit._id)),
         total: typeof total === 'number' ? total : (total?.value ?? 0),
-        ...(query.withPositions
-          ? { positions: body.hits.hits.map((hit) => positionOf(hit.sort ?? [], query.q !== undefined)) }
+        ...(query.withHits
+          ? { hits: body.hits.hits.map((hit) => hitOf(hit.sort ?? [], query.q !== undefined, hit._source)) }
           : {}),
       };
     } catch (error) {
       if (errorType(error) === 'index_not_found_exception') {
-        return { ids: [], total: 0, ...(query.withPositions ? { positions: [] } : {}) };
+        return { ids: [], total: 0, ...(query.withHits ? { hits: [] } : {}) };
       }
       throw error;
     }
