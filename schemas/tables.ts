@@ -4,7 +4,8 @@
  *
  * Users      user#<id> records and the email#/username# marker items that keep both unique.
  * Articles   article#<id> records and the slug# marker items; byAuthor lists an author's articles.
- * Relations  follows, favorites (both directions), comments and feed entries, under pk/sk.
+ * Relations  follows, favorites (both directions), comments and feed entries, under pk/sk;
+ *            byFavoritingUser lists the articles a user favorited, newest article first.
  */
 export type KeyType = 'S' | 'N';
 
@@ -54,7 +55,14 @@ export const tables: readonly TableDefinition[] = [
     id: 'Relations',
     partitionKey: { name: 'pk', type: 'S' },
     sortKey: { name: 'sk', type: 'S' },
-    globalIndexes: [],
+    globalIndexes: [
+      {
+        // Sparse: only favorited# rows carry these, so a user's favorites page newest first.
+        indexName: 'byFavoritingUser',
+        partitionKey: { name: 'favoritedBy', type: 'S' },
+        sortKey: { name: 'articleOrder', type: 'S' },
+      },
+    ],
     stream: true,
   },
 ];

@@ -1,8 +1,9 @@
 /**
  * The article reads behind GET /api/articles, /api/articles/feed, /api/articles/{slug} and
  * /api/tags. Ids come from the search index (global list, tag, author, full-text `q`, and any of
- * them combined), the favorited# rows (favorited) or the feed# rows (feed); `favorited` with any
- * other filter searches among the ids its rows give (at most MAX_SEARCH_CANDIDATES with `q`). The
+ * them combined), the byFavoritingUser index (favorited; the count is the user's favoritesMade) or
+ * the feed# rows (feed); `favorited` with another filter reads every favorited# row of the user:
+ * with `q` it searches among their ids (at most MAX_SEARCH_CANDIDATES), else filters them. The
  * records, their authors and the reader's following/favorited flags are then read with one batched
  * call each, so a page costs the same number of round trips whatever its length.
  */
@@ -88,7 +89,15 @@ export class ArticleReads {
       }
       return this.searchPage({ q, tag, authorId, ids }, paging, readerId);
     }
-    // favorited# rows carry no date to sort by: every favorite is loaded and sorted.
+    if (!authorId && !tag) {
+      // The page from the byFavoritingUser index; the count the favorite transactions keep.
+      const ids = await this.deps.relations.favoritedPage(favoritingUser.id, { limit, offset });
+      return {
+        articles: await this.present(await this.deps.articles.findManyByIds(ids), readerId),
+        articlesCount: favoritingUser.favoritesMade ?? 0,
+      };
+    }
+    // Combined with author or tag: every favorite is loaded, filtered and sorted, O(favorites).
     const candidates = (
       await this.deps.articles.findManyByIds(await this.deps.relations.favoritedArticleIds(favoritingUser.id))
     ).sort(newestFirst);

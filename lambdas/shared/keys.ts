@@ -29,6 +29,8 @@ export const favoritedKey = (userId: string, articleId: string) => ({
   pk: `favorited#${userId}`,
   sk: articleId,
 });
+/** Sort key of a favorited# row in the byFavoritingUser index: newest article first when read backwards. */
+export const favoriteOrder = (createdAt: string, articleId: string): string => `${createdAt}#${articleId}`;
 /** Comment ids are integers; the sort key pads them so they sort numerically. */
 export const commentKey = (articleId: string, commentId: number) => ({
   pk: `comments#${articleId}`,

@@ -14,6 +14,12 @@ export interface UserRecord {
   readonly updatedAt: string;
   /** Incremented by every update; the update transaction is conditional on it. */
   readonly version: number;
+  /**
+   * How many articles the user has favorited: moved by the favorite and unfavorite transactions
+   * with the favorited# rows it counts. Absent (0) on users from before it existed until
+   * `npm run verify-data -- --repair` sets it from their rows (docs/deploy.md).
+   */
+  readonly favoritesMade?: number;
 }
 
 /**
@@ -56,6 +62,14 @@ export interface ArticleRecord {
 export interface SlugRecord {
   readonly pk: string;
   readonly articleId: string;
+  /**
+   * The article's author and creation time (neither ever changes), so favorite-article can write
+   * the favorited# row's index order and load the author without reading the article first. Absent
+   * on markers written before they existed: favorite- and unfavorite-article then read them from
+   * the article first (docs/deploy.md, "Slug markers without authorId and createdAt").
+   */
+  readonly authorId?: string;
+  readonly createdAt?: string;
 }
 
 // Relations table
@@ -84,6 +98,13 @@ export interface FavoriteRecord {
   readonly sk: string;
   readonly articleId: string;
   readonly userId: string;
+  /**
+   * On favorited# rows only, the keys of the sparse byFavoritingUser index: the user's id and
+   * `<article createdAt>#<articleId>` (favoriteOrder). Absent on rows written before the index
+   * existed until `npm run verify-data -- --repair` adds them (docs/deploy.md).
+   */
+  readonly favoritedBy?: string;
+  readonly articleOrder?: string;
 }
 
 export interface CommentRecord {

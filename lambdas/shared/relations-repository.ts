@@ -18,6 +18,9 @@ interface RelationKey {
   readonly sk: string;
 }
 
+/** schemas/tables.ts: favorited# rows by favoritedBy, sorted by favoriteOrder (article createdAt, id). */
+const FAVORITED_INDEX = 'byFavoritingUser';
+
 const identity = (key: RelationKey): string => `${key.pk}\n${key.sk}`;
 
 export class RelationsRepository {
@@ -71,7 +74,10 @@ export class RelationsRepository {
       : { comments, more: false };
   }
 
-  /** The ids of every article a user has favorited (favorited#<user> rows, in no useful order). */
+  /**
+   * The ids of every article a user has favorited (favorited#<user> rows, in no useful order):
+   * the candidates of `favorited` combined with another filter, O(favorites).
+   */
   async favoritedArticleIds(userId: string): Promise<string[]> {
     const ids: string[] = [];
     const pages = paginateQuery(
@@ -88,6 +94,33 @@ export class RelationsRepository {
       ids.push(...((page.Items ?? []) as Pick<FavoriteRecord, 'articleId'>[]).map((row) => row.articleId));
     }
     return ids;
+  }
+
+  /**
+   * The ids of one page of a user's favorites, newest article first: one query of the sparse
+   * byFavoritingUser index reading offset + limit small items (offset is bounded by
+   * MAX_PAGE_OFFSET), whatever the number of favorites. An index read is eventually consistent:
+   * a favorite made a moment ago may show a moment later.
+   */
+  async favoritedPage(userId: string, { limit, offset }: { limit: number; offset: number }): Promise<string[]> {
+    const ids: string[] = [];
+    const pages = paginateQuery(
+      { client: this.db },
+      {
+        TableName: this.table,
+        IndexName: FAVORITED_INDEX,
+        KeyConditionExpression: 'favoritedBy = :userId',
+        ExpressionAttributeValues: { ':userId': userId },
+        ProjectionExpression: 'articleId',
+        ScanIndexForward: false,
+        Limit: offset + limit,
+      },
+    );
+    for await (const page of pages) {
+      ids.push(...((page.Items ?? []) as Pick<FavoriteRecord, 'articleId'>[]).map((row) => row.articleId));
+      if (ids.length >= offset + limit) break;
+    }
+    return ids.slice(offset, offset + limit);
   }
 
   /**

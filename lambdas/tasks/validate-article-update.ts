@@ -102,7 +102,12 @@ export const handler = workflowTask(
           ? {
               Put: {
                 TableName: table,
-                Item: { pk: { S: newMarker }, articleId: { S: before.id } },
+                Item: {
+                  pk: { S: newMarker },
+                  articleId: { S: before.id },
+                  authorId: { S: before.authorId },
+                  createdAt: { S: before.createdAt },
+                },
                 ConditionExpression: 'attribute_not_exists(pk)',
               },
             }

@@ -4,7 +4,8 @@
  *
  * The transaction always has the same first three items, so the workflow can tell from the
  * positional cancellation reasons what collided:
- *   [0] the user record, conditional on the version read (a concurrent update loses)
+ *   [0] the user record's profile attributes, conditional on the version read (a concurrent update
+ *       loses)
  *   [1] the email marker: a new one (must not exist) or a check that the current one is ours
  *   [2] the username marker: likewise
  * followed by deletes of the markers the change frees.
@@ -88,11 +89,34 @@ export const handler = workflowTask(async ({ body, current }: UserUpdateInput): 
     userId: before.id,
     transactItems: [
       {
-        Put: {
+        // An update of the profile's own attributes, not a Put of the whole item: favoritesMade is
+        // moved by the favorite transactions, which do not touch the version.
+        Update: {
           TableName: table,
-          Item: marshall(after, { removeUndefinedValues: true }),
-          ConditionExpression: 'version = :version',
-          ExpressionAttributeValues: { ':version': { N: String(before.version) } },
+          Key: { pk: { S: before.pk } },
+          UpdateExpression:
+            'SET #username = :username, #email = :email, #bio = :bio, #image = :image, ' +
+            '#passwordHash = :passwordHash, #updatedAt = :updatedAt, #version = :nextVersion',
+          ConditionExpression: '#version = :version',
+          ExpressionAttributeNames: {
+            '#username': 'username',
+            '#email': 'email',
+            '#bio': 'bio',
+            '#image': 'image',
+            '#passwordHash': 'passwordHash',
+            '#updatedAt': 'updatedAt',
+            '#version': 'version',
+          },
+          ExpressionAttributeValues: marshall({
+            ':username': after.username,
+            ':email': after.email,
+            ':bio': after.bio,
+            ':image': after.image,
+            ':passwordHash': after.passwordHash,
+            ':updatedAt': after.updatedAt,
+            ':nextVersion': after.version,
+            ':version': before.version,
+          }),
         },
       },
       markerItem(oldEmail, newEmail),

@@ -13,14 +13,16 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import {
   articleKey,
   commentKey,
   favoritedKey,
+  favoriteOrder,
   favoriteKey,
   feedKey,
   slugKey,
+  userKey,
 } from '../../lambdas/shared/keys.ts';
 import type {
   ArticleRecord,
@@ -132,7 +134,13 @@ export async function seedDataset(
   ]);
   const favorites: FavoriteRecord[] = articles.flatMap((article) => [
     { ...favoriteKey(article.id, readerId), articleId: article.id, userId: readerId },
-    { ...favoritedKey(readerId, article.id), articleId: article.id, userId: readerId },
+    {
+      ...favoritedKey(readerId, article.id),
+      articleId: article.id,
+      userId: readerId,
+      favoritedBy: readerId,
+      articleOrder: favoriteOrder(article.createdAt, article.id),
+    },
   ]);
   const feed: FeedRecord[] = articles.map((article) => ({
     ...feedKey(readerId, article.createdAt, article.id),
@@ -150,6 +158,14 @@ export async function seedDataset(
     updatedAt: first.createdAt,
   }));
   await writeAll(db, runtime.tableNames.Relations, [...favorites, ...feed, ...comments]);
+  await db.send(
+    new UpdateCommand({
+      TableName: runtime.tableNames.Users,
+      Key: { pk: userKey(readerId) },
+      UpdateExpression: 'SET favoritesMade = :favorites',
+      ExpressionAttributeValues: { ':favorites': size },
+    }),
+  );
   return {
     size,
     author: { username: author.username, id: authorId },

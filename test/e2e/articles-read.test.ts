@@ -10,7 +10,15 @@ import { DynamoDBDocumentClient, PutCommand, TransactWriteCommand } from '@aws-s
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { ArticleReads } from '../../lambdas/shared/article-reads.ts';
 import { ArticlesRepository } from '../../lambdas/shared/articles-repository.ts';
-import { favoritedKey, favoriteKey, feedKey, followersKey, followingKey } from '../../lambdas/shared/keys.ts';
+import {
+  favoritedKey,
+  favoriteKey,
+  favoriteOrder,
+  feedKey,
+  followersKey,
+  followingKey,
+  userKey,
+} from '../../lambdas/shared/keys.ts';
 import type {
   ArticleRecord,
   FavoriteRecord,
@@ -58,25 +66,36 @@ async function createArticle(author: User, tagList: string[] = []): Promise<Arti
   return article;
 }
 
-/** The favorite rows and the count, in one transaction as favorite-article writes them. */
+/** The favorite rows and both counts, in one transaction as favorite-article writes them. */
 async function favorite(reader: User, article: ArticleRecord): Promise<void> {
   const row = (key: { pk: string; sk: string }): FavoriteRecord => ({
     ...key,
     articleId: article.id,
     userId: reader.id,
   });
+  const indexed: FavoriteRecord = {
+    ...row(favoritedKey(reader.id, article.id)),
+    favoritedBy: reader.id,
+    articleOrder: favoriteOrder(article.createdAt, article.id),
+  };
   await db().send(
     new TransactWriteCommand({
       TransactItems: [
         { Put: { TableName: runtime().tableNames.Relations, Item: row(favoriteKey(article.id, reader.id)) } },
-        {
-          Put: { TableName: runtime().tableNames.Relations, Item: row(favoritedKey(reader.id, article.id)) },
-        },
+        { Put: { TableName: runtime().tableNames.Relations, Item: indexed } },
         {
           Update: {
             TableName: runtime().tableNames.Articles,
             Key: { pk: article.pk },
             UpdateExpression: 'ADD favoritesCount :one',
+            ExpressionAttributeValues: { ':one': 1 },
+          },
+        },
+        {
+          Update: {
+            TableName: runtime().tableNames.Users,
+            Key: { pk: userKey(reader.id) },
+            UpdateExpression: 'ADD favoritesMade :one',
             ExpressionAttributeValues: { ':one': 1 },
           },
         },
@@ -440,7 +459,7 @@ describe('round trips', () => {
         byTagAnonymous: { dynamoDb: 2, search: 1 },
         // username marker, search hits, then articles, authors, following and favorited at once
         byAuthor: { dynamoDb: 5, search: 1 },
-        // username marker and user, favorited# rows, the favorited articles, then authors, following, favorited
+        // username marker and user, one byFavoritingUser index query, then articles, authors, following, favorited
         byFavorited: { dynamoDb: 7, search: 0 },
         // one feed query (page and length), articles, authors, following, favorited
         feed: { dynamoDb: 5, search: 0 },

@@ -1,8 +1,11 @@
 /** Article writes over real HTTP: gateway → authorizer → express workflow → DynamoDB Local. */
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from '@jest/globals';
+import { favoritedKey, slugKey } from '../../lambdas/shared/keys.ts';
+import { userIdOf } from '../support/articles.ts';
 import { registerUser, uniqueName, useTestRuntime } from '../support/runtime.ts';
 
-const { api } = useTestRuntime();
+const { api, db, runtime } = useTestRuntime();
 
 const NOT_FOUND = { errors: { article: ['not found'] } };
 const FORBIDDEN = { errors: { article: ['forbidden'] } };
@@ -237,6 +240,66 @@ describe('POST and DELETE /api/articles/:slug/favorite', () => {
     expect(responses.map((response) => response.status)).toEqual([200, 200, 200, 200, 200]);
     const after = await api.delete(favoritePath, reader.token);
     expect(after.body.article.favoritesCount).toBe(0);
+  });
+
+  it("lists a user's favorites newest first page by page, counted exactly through duplicates, races and unfavorites", async () => {
+    const author = await registerUser(api);
+    const reader = await registerUser(api, 'reader');
+    const created = [];
+    for (let i = 0; i < 6; i++) created.push(await createArticle(author.token));
+    const favoritePath = (article: { slug: string }) => `${articlePath(article.slug)}/favorite`;
+    const [a0, a1, a2, a3, a4, a5] = created;
+    if (!a0 || !a1 || !a2 || !a3 || !a4 || !a5) throw new Error('six articles');
+    // Out of creation order, a duplicate, three side by side, and one taken back.
+    for (const article of [a3, a0, a3]) await api.post(favoritePath(article), undefined, reader.token);
+    const concurrent = await Promise.all(
+      [a1, a4, a5, a4].map((article) => api.post(favoritePath(article), undefined, reader.token)),
+    );
+    expect(concurrent.map((response) => response.status)).toEqual([200, 200, 200, 200]);
+    await api.delete(favoritePath(a1), reader.token);
+    await api.delete(favoritePath(a1), reader.token);
+    const newestFirst = [a5, a4, a3, a0].map((article) => article.slug);
+    const pages = [];
+    for (const offset of [0, 2, 4]) {
+      const response = await api.get(`/api/articles?favorited=${reader.username}&limit=2&offset=${offset}`);
+      expect(response.status).toBe(200);
+      pages.push(response.body);
+    }
+    expect(pages).toEqual([
+      { articles: newestFirst.slice(0, 2).map((slug) => expect.objectContaining({ slug })), articlesCount: 4 },
+      { articles: newestFirst.slice(2, 4).map((slug) => expect.objectContaining({ slug })), articlesCount: 4 },
+      { articles: [], articlesCount: 4 },
+    ]);
+  });
+
+  it('favorites through a slug marker written before markers carried authorId and createdAt', async () => {
+    const author = await registerUser(api);
+    const reader = await registerUser(api, 'reader');
+    const created = await createArticle(author.token);
+    const articles = runtime().tableNames.Articles;
+    const { Item: marker } = await db().send(
+      new GetCommand({ TableName: articles, Key: { pk: slugKey(created.slug) } }),
+    );
+    expect(marker).toMatchObject({ authorId: expect.any(String), createdAt: created.createdAt });
+    await db().send(
+      new PutCommand({ TableName: articles, Item: { pk: marker?.pk, articleId: marker?.articleId } }),
+    );
+    const favorited = await api.post(`${articlePath(created.slug)}/favorite`, undefined, reader.token);
+    expect(favorited.body.article).toMatchObject({
+      favorited: true,
+      favoritesCount: 1,
+      author: { username: author.username },
+    });
+    const readerId = await userIdOf(db(), runtime(), reader.username);
+    const { Item: row } = await db().send(
+      new GetCommand({
+        TableName: runtime().tableNames.Relations,
+        Key: favoritedKey(readerId, marker?.articleId),
+      }),
+    );
+    expect(row).toMatchObject({ favoritedBy: readerId, articleOrder: `${created.createdAt}#${marker?.articleId}` });
+    const listed = await api.get(`/api/articles?favorited=${reader.username}`);
+    expect(listed.body).toMatchObject({ articles: [{ slug: created.slug }], articlesCount: 1 });
   });
 
   it('answers 404 for an unknown slug and 401 without a token', async () => {
