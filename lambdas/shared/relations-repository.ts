@@ -102,7 +102,10 @@ export class RelationsRepository {
    * MAX_PAGE_OFFSET), whatever the number of favorites. An index read is eventually consistent:
    * a favorite made a moment ago may show a moment later.
    */
-  async favoritedPage(userId: string, { limit, offset }: { limit: number; offset: number }): Promise<string[]> {
+  async favoritedPage(
+    userId: string,
+    { limit, offset }: { limit: number; offset: number },
+  ): Promise<string[]> {
     const ids: string[] = [];
     const pages = paginateQuery(
       { client: this.db },

@@ -1,11 +1,11 @@
 /**
  * Workflow task of fan-out: turns one page of items the workflow read into the BatchWriteItem
- * requests of its job (feed entries to put or delete, favorites and comments to delete). Pure
+ * requests of its job (feed entries to put or delete, comments to delete). Pure
  * computation; the workflow partitions the requests into batches of 25 and writes them.
  */
 import type { AttributeValue, WriteRequest } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import { favoritedKey, favoriteKey, feedKey } from '../shared/keys.ts';
+import { feedKey } from '../shared/keys.ts';
 import { businessMetric, countMetric, workflowTask } from '../shared/observability.ts';
 import type { FeedRecord } from '../shared/records.ts';
 
@@ -18,7 +18,10 @@ export type FanOutJob =
   | { kind: 'feed-article'; partition: string; articleId: string; authorId: string; createdAt: string }
   /** A deleted article: out of the feed of every follower of its author. */
   | { kind: 'unfeed-article'; partition: string; articleId: string; authorId: string; createdAt: string }
-  /** A deleted article: its favorite rows and their favorited# mirrors. */
+  /**
+   * A deleted article: its favorite rows, their favorited# mirrors and each user's favoritesMade,
+   * in one transaction per favorite that the workflow runs itself (no plan).
+   */
   | { kind: 'delete-favorites'; partition: string; articleId: string }
   /** A deleted article: its comments. */
   | { kind: 'delete-comments'; partition: string }
@@ -76,19 +79,13 @@ function requestsFor(job: FanOutJob, items: readonly Item[]): WriteRequest[] {
     case 'feed-author':
       return feedEntriesOf(job, items).map(put);
     case 'prune-feed-author':
+    // The workflow removes favorites itself, one transaction each, since each moves a count.
+    case 'delete-favorites':
       return [];
     case 'unfeed-article':
       return items.map((item) => {
         const { sk = '' } = unmarshall(item) as Record<string, string>;
         return deleteRequest(feedKey(sk, job.createdAt, job.articleId));
-      });
-    case 'delete-favorites':
-      return items.flatMap((item) => {
-        const { sk = '' } = unmarshall(item) as Record<string, string>;
-        return [
-          deleteRequest(favoriteKey(job.articleId, sk)),
-          deleteRequest(favoritedKey(sk, job.articleId)),
-        ];
       });
     case 'delete-comments':
       return items.map((item) => deleteRequest(unmarshall(item) as { pk: string; sk: string }));

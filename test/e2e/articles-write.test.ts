@@ -266,8 +266,14 @@ describe('POST and DELETE /api/articles/:slug/favorite', () => {
       pages.push(response.body);
     }
     expect(pages).toEqual([
-      { articles: newestFirst.slice(0, 2).map((slug) => expect.objectContaining({ slug })), articlesCount: 4 },
-      { articles: newestFirst.slice(2, 4).map((slug) => expect.objectContaining({ slug })), articlesCount: 4 },
+      {
+        articles: newestFirst.slice(0, 2).map((slug) => expect.objectContaining({ slug })),
+        articlesCount: 4,
+      },
+      {
+        articles: newestFirst.slice(2, 4).map((slug) => expect.objectContaining({ slug })),
+        articlesCount: 4,
+      },
       { articles: [], articlesCount: 4 },
     ]);
   });
@@ -297,7 +303,10 @@ describe('POST and DELETE /api/articles/:slug/favorite', () => {
         Key: favoritedKey(readerId, marker?.articleId),
       }),
     );
-    expect(row).toMatchObject({ favoritedBy: readerId, articleOrder: `${created.createdAt}#${marker?.articleId}` });
+    expect(row).toMatchObject({
+      favoritedBy: readerId,
+      articleOrder: `${created.createdAt}#${marker?.articleId}`,
+    });
     const listed = await api.get(`/api/articles?favorited=${reader.username}`);
     expect(listed.body).toMatchObject({ articles: [{ slug: created.slug }], articlesCount: 1 });
   });

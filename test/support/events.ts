@@ -4,8 +4,22 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { BatchWriteItemCommandInput, BatchWriteItemCommandOutput } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { feedKey, followersKey, followingKey } from '../../lambdas/shared/keys.ts';
+import {
+  BatchWriteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
+import {
+  favoritedKey,
+  favoriteKey,
+  favoriteOrder,
+  feedKey,
+  followersKey,
+  followingKey,
+  userKey,
+} from '../../lambdas/shared/keys.ts';
 import {
   type ArticleRecord,
   FEED_FROM_EVERY_ARTICLE,
@@ -75,6 +89,48 @@ export function eventTables(runtime: Runtime) {
         { ...followersKey(followeeId, followerId), followerId, followeeId, createdAt },
       ];
       return putRelations(rows as unknown as Item[]);
+    },
+    /** Both rows of a favorite and the user's count of them, as favorite-article writes them. */
+    async favorite(userId: string, article: ArticleRecord): Promise<void> {
+      await db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: names.Relations,
+                Item: { ...favoriteKey(article.id, userId), articleId: article.id, userId },
+              },
+            },
+            {
+              Put: {
+                TableName: names.Relations,
+                Item: {
+                  ...favoritedKey(userId, article.id),
+                  articleId: article.id,
+                  userId,
+                  favoritedBy: userId,
+                  articleOrder: favoriteOrder(article.createdAt, article.id),
+                },
+              },
+            },
+            {
+              Update: {
+                TableName: names.Users,
+                Key: { pk: userKey(userId) },
+                UpdateExpression: 'ADD favoritesMade :one',
+                ExpressionAttributeValues: { ':one': 1 },
+              },
+            },
+          ],
+        }),
+      );
+    },
+    /** A user's favoritesMade (undefined without a user item). */
+    async favoritesMade(userId: string): Promise<number | undefined> {
+      const { Item } = await db.send(
+        new GetCommand({ TableName: names.Users, Key: { pk: userKey(userId) } }),
+      );
+      return Item?.favoritesMade;
     },
     destroy: () => db.destroy(),
   };

@@ -5,8 +5,16 @@
 import { randomUUID } from 'node:crypto';
 import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from '@jest/globals';
-import { articleKey, favoritedKey, favoriteKey, followingKey, slugKey } from '../../lambdas/shared/keys.ts';
-import type { ArticleRecord, SlugRecord } from '../../lambdas/shared/records.ts';
+import {
+  articleKey,
+  favoritedKey,
+  favoriteKey,
+  favoriteOrder,
+  followingKey,
+  slugKey,
+  userKey,
+} from '../../lambdas/shared/keys.ts';
+import type { ArticleRecord, SlugRecord, UserRecord } from '../../lambdas/shared/records.ts';
 import { slugify } from '../../lambdas/shared/slugs.ts';
 import type { SyncExecutionResult } from '../../local/workflows.ts';
 import { MAX_BODY_BYTES } from '../../schemas/requests.ts';
@@ -56,6 +64,12 @@ const articleItem = async (articleId: string) =>
 const slugItem = async (slug: string) =>
   (await db().send(new GetCommand({ TableName: runtime().tableNames.Articles, Key: { pk: slugKey(slug) } })))
     .Item as SlugRecord | undefined;
+/** How many articles the user has favorited, by the count the favorite transactions keep. */
+const favoritesMade = async (userId: string) =>
+  (
+    (await db().send(new GetCommand({ TableName: runtime().tableNames.Users, Key: { pk: userKey(userId) } })))
+      .Item as UserRecord | undefined
+  )?.favoritesMade;
 const relationItem = async (key: { pk: string; sk: string }) =>
   (await db().send(new GetCommand({ TableName: runtime().tableNames.Relations, Key: key }))).Item;
 const articlesByAuthor = async (authorId: string) =>
@@ -105,7 +119,12 @@ describe('create-article', () => {
       author: { username: author.username, bio: null, image: null, following: false },
     });
     const marker = await slugItem(article.slug);
-    expect(marker).toEqual({ pk: slugKey(article.slug), articleId: expect.any(String) });
+    expect(marker).toEqual({
+      pk: slugKey(article.slug),
+      articleId: expect.any(String),
+      authorId: author.id,
+      createdAt: article.createdAt,
+    });
     expect(await articleItem(marker?.articleId ?? '')).toEqual({
       pk: articleKey(marker?.articleId ?? ''),
       id: marker?.articleId,
@@ -275,7 +294,12 @@ describe('update-article', () => {
     );
     expect(output.article).toMatchObject({ title, slug: slugify(title) });
     expect(await slugItem(created.slug)).toBeUndefined();
-    expect(await slugItem(slugify(title))).toEqual({ pk: slugKey(slugify(title)), articleId: created.id });
+    expect(await slugItem(slugify(title))).toEqual({
+      pk: slugKey(slugify(title)),
+      articleId: created.id,
+      authorId: author.id,
+      createdAt: created.createdAt,
+    });
     expect(await articleItem(created.id)).toMatchObject({ title, slug: slugify(title) });
   });
 
@@ -493,10 +517,18 @@ describe('favorite-article and unfavorite-article', () => {
     });
     expect(await favoriteRows(created.id, reader.id)).toEqual([
       { ...favoriteKey(created.id, reader.id), articleId: created.id, userId: reader.id },
-      { ...favoritedKey(reader.id, created.id), articleId: created.id, userId: reader.id },
+      {
+        ...favoritedKey(reader.id, created.id),
+        articleId: created.id,
+        userId: reader.id,
+        favoritedBy: reader.id,
+        articleOrder: favoriteOrder(created.createdAt, created.id),
+      },
     ]);
+    expect(await favoritesMade(reader.id)).toBe(1);
     const repeat = succeeded(await run('favorite-article', reader.id, { slug: created.slug }));
     expect(repeat.article).toMatchObject({ favorited: true, favoritesCount: 1 });
+    expect(await favoritesMade(reader.id)).toBe(1);
     // A counter-only change, which article-events is not started for (schemas/events.ts).
     expect(await articleItem(created.id)).toMatchObject({ favoritesCount: 1, lastChange: 'favoritesCount' });
   });
@@ -512,6 +544,7 @@ describe('favorite-article and unfavorite-article', () => {
     ]);
     for (const result of results) succeeded(result);
     expect((await articleItem(created.id))?.favoritesCount).toBe(2);
+    expect([await favoritesMade(reader.id), await favoritesMade(other.id)]).toEqual([1, 1]);
   });
 
   it('unfavorites once: rows gone and count back to 0; a repeat never makes it negative', async () => {
@@ -524,8 +557,10 @@ describe('favorite-article and unfavorite-article', () => {
     expect(await favoriteRows(created.id, reader.id)).toEqual([undefined, undefined]);
     const repeat = succeeded(await run('unfavorite-article', reader.id, { slug: created.slug }));
     expect(repeat.article).toMatchObject({ favorited: false, favoritesCount: 0 });
+    expect(await favoritesMade(reader.id)).toBe(0);
     const never = succeeded(await run('unfavorite-article', author.id, { slug: created.slug }));
     expect(never.article.favoritesCount).toBe(0);
+    expect(await favoritesMade(author.id)).toBeUndefined();
     expect(await articleItem(created.id)).toMatchObject({ favoritesCount: 0, lastChange: 'favoritesCount' });
   });
 
@@ -566,16 +601,49 @@ describe('favorite-article and unfavorite-article', () => {
     }
   });
 
+  it('works with a slug marker written before markers carried authorId and createdAt', async () => {
+    const author = await newUser();
+    const reader = await newUser('reader');
+    const created = await newArticle(author.id);
+    await db().send(
+      new PutCommand({
+        TableName: runtime().tableNames.Articles,
+        Item: { pk: slugKey(created.slug), articleId: created.id },
+      }),
+    );
+    const favorited = succeeded(await run('favorite-article', reader.id, { slug: created.slug }));
+    expect(favorited.article).toMatchObject({
+      favorited: true,
+      favoritesCount: 1,
+      author: { username: author.username, following: false },
+    });
+    expect((await favoriteRows(created.id, reader.id))[1]).toMatchObject({
+      favoritedBy: reader.id,
+      articleOrder: favoriteOrder(created.createdAt, created.id),
+    });
+    expect(await favoritesMade(reader.id)).toBe(1);
+    const unfavorited = succeeded(await run('unfavorite-article', reader.id, { slug: created.slug }));
+    expect(unfavorited.article).toMatchObject({ favorited: false, favoritesCount: 0 });
+    expect(await favoritesMade(reader.id)).toBe(0);
+  });
+
   it('answers NotFound when the article is gone but its slug marker is not, writing no favorite', async () => {
     const reader = await newUser('reader');
-    const slug = uniqueName('dangling-');
-    const articleId = randomUUID();
-    // A marker whose article was deleted by a transaction racing this one.
-    await db().send(
-      new PutCommand({ TableName: runtime().tableNames.Articles, Item: { pk: slugKey(slug), articleId } }),
-    );
-    expect(failure(await run('favorite-article', reader.id, { slug })).error).toBe('NotFound');
-    expect(failure(await run('unfavorite-article', reader.id, { slug })).error).toBe('NotFound');
-    expect(await favoriteRows(articleId, reader.id)).toEqual([undefined, undefined]);
+    // Markers whose article was deleted by a transaction racing this one, with and without the
+    // author's id and creation time (markers written before they carried them).
+    for (const carried of [{ authorId: randomUUID(), createdAt: new Date().toISOString() }, {}]) {
+      const slug = uniqueName('dangling-');
+      const articleId = randomUUID();
+      await db().send(
+        new PutCommand({
+          TableName: runtime().tableNames.Articles,
+          Item: { pk: slugKey(slug), articleId, ...carried },
+        }),
+      );
+      expect(failure(await run('favorite-article', reader.id, { slug })).error).toBe('NotFound');
+      expect(failure(await run('unfavorite-article', reader.id, { slug })).error).toBe('NotFound');
+      expect(await favoriteRows(articleId, reader.id)).toEqual([undefined, undefined]);
+      expect(await favoritesMade(reader.id)).toBeUndefined();
+    }
   });
 });

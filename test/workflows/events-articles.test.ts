@@ -12,8 +12,6 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
   articleKey,
   commentKey,
-  favoritedKey,
-  favoriteKey,
   followersKey,
   followingKey,
   partitionOf,
@@ -202,13 +200,8 @@ describe('a deleted article, delivered from the stream', () => {
       await tables.putArticle(author, minute(6), { tagList: [tag] }),
     ];
     const fans = [randomUUID(), randomUUID()];
+    for (const article of [doomed, kept]) for (const fan of fans) await tables.favorite(fan, article);
     await tables.putRelations([
-      ...[doomed, kept].flatMap((article) =>
-        fans.flatMap((userId) => [
-          { ...favoriteKey(article.id, userId), articleId: article.id, userId },
-          { ...favoritedKey(userId, article.id), articleId: article.id, userId },
-        ]),
-      ),
       ...[1, 2, 3].map((id) => ({
         ...commentKey(doomed.id, id),
         id,
@@ -229,6 +222,7 @@ describe('a deleted article, delivered from the stream', () => {
       expect((await tables.partition(partitionOf.favorited(fan))).map((row) => row.articleId)).toEqual([
         kept.id,
       ]);
+      expect(await tables.favoritesMade(fan)).toBe(1);
     }
     for (const follower of followers) expect(await feedOf(follower)).toEqual([feedEntry(follower, kept)]);
     expect(await tables.partition(partitionOf.favorites(kept.id))).toHaveLength(2);
@@ -350,10 +344,9 @@ describe('article-events when the search index refuses writes (OpenSearch 429)',
     // The deleted article, indexed and with a feed entry, favorites and comments left to clean up.
     await (await articleSearch()).upsert(toSearchDocument(doomed));
     const fan = randomUUID();
+    await tables.favorite(fan, doomed);
     await tables.putRelations([
       feedEntry(follower, doomed),
-      { ...favoriteKey(doomed.id, fan), articleId: doomed.id, userId: fan },
-      { ...favoritedKey(fan, doomed.id), articleId: doomed.id, userId: fan },
       { ...commentKey(doomed.id, 1), id: 1, articleId: doomed.id, body: 'c', authorId: author },
     ]);
     await runtime.events.settle();
@@ -395,6 +388,7 @@ describe('article-events when the search index refuses writes (OpenSearch 429)',
       expect(await feedOf(follower)).toEqual([]);
       expect(await tables.partition(partitionOf.favorites(doomed.id))).toEqual([]);
       expect(await tables.partition(partitionOf.favorited(fan))).toEqual([]);
+      expect(await tables.favoritesMade(fan)).toBe(0);
       expect(await tables.partition(partitionOf.comments(doomed.id))).toEqual([]);
     } finally {
       refusals.remove();

@@ -23,7 +23,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { readdirSync } from 'node:fs';
-import { DeleteCommand, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from '@jest/globals';
 import {
   articleKey,
@@ -479,6 +479,26 @@ describe('Retry and Catch clauses', () => {
         },
       },
       {
+        name: 'favorite- and unfavorite-article: a slug marker from before markers carried authorId and createdAt',
+        run: async () => {
+          const [author, reader] = await Promise.all([registerUser(api, 'oma'), registerUser(api, 'omr')]);
+          const article = await newArticle(author);
+          const marker = { pk: slugKey(article.slug), articleId: await articleIdOf(article.slug) };
+          await db().send(new PutCommand({ TableName: runtime().tableNames.Articles, Item: marker }));
+          const path = `/api/articles/${article.slug}/favorite`;
+          for (const [call, favorited, favoritesCount] of [
+            [() => api.post(path, undefined, reader.token), true, 1],
+            [() => api.delete(path, reader.token), false, 0],
+          ] as const) {
+            const response = await call();
+            expect({ status: response.status, article: response.body.article }).toMatchObject({
+              status: 200,
+              article: { favorited, favoritesCount, author: { username: author.username } },
+            });
+          }
+        },
+      },
+      {
         name: 'unfavorite-article: unfavoriting what is not favorited changes nothing',
         clauses: [
           clause('unfavorite-article', 'Try to delete favorite and uncount it', 'Catch', 1),
@@ -637,6 +657,33 @@ describe('Retry and Catch clauses', () => {
           await eventually(async () => expect(await feed()).toEqual([article.slug]));
           expect((await api.delete(follow, reader.token)).status).toBe(200);
           await eventually(async () => expect(await feed()).toEqual([]));
+        },
+      },
+      {
+        name: "fan-out: a deleted article's favorites go, one removal meeting a conflict, each fan's count moving once",
+        faults: ['dynamodb#fan-out/Remove the favorite and uncount it:TransactionConflict*1'],
+        clauses: [clause('fan-out', 'Remove the favorite and uncount it', 'Catch', 0)],
+        run: async () => {
+          const [author, ...fans] = await Promise.all(
+            ['dfa', 'dff', 'dff'].map((prefix) => registerUser(api, prefix)),
+          );
+          if (!author) throw new Error('no author');
+          const [doomed, kept] = [await newArticle(author), await newArticle(author)];
+          for (const fan of fans) {
+            for (const article of [doomed, kept]) {
+              const path = `/api/articles/${article.slug}/favorite`;
+              expect((await api.post(path, undefined, fan.token)).status).toBe(200);
+            }
+          }
+          expect((await api.delete(`/api/articles/${doomed.slug}`, author.token)).status).toBe(204);
+          for (const fan of fans) {
+            await eventually(async () =>
+              expect((await api.get(`/api/articles?favorited=${fan.username}`)).body).toMatchObject({
+                articles: [{ slug: kept.slug }],
+                articlesCount: 1,
+              }),
+            );
+          }
         },
       },
       {
