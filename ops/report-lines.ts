@@ -44,6 +44,8 @@ const describeRepair = (repair: Repair): string => {
       return `put ${describeKey({ table: repair.table, ...repair.item })}`;
     case 'delete-item':
       return `deleted ${describeKey({ table: repair.table, ...repair.key })}`;
+    case 'update-item':
+      return `set ${Object.keys(repair.set).join(', ')} of ${describeKey({ table: repair.table, ...repair.key })} (unless it changed meanwhile)`;
     case 'upsert-document':
       return `upserted search document ${repair.document.id}`;
     case 'remove-document':

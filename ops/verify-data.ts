@@ -3,7 +3,10 @@
  * what the feeds, the search index and its tags should be and which clean-up after deletes is owed,
  * and compares that with what is stored. It also checks the invariants the source records keep by
  * themselves (markers, counts, mirrors): no event maintains those, so they are reported, never
- * repaired (repair-data.ts repairs derived data only).
+ * repaired (repair-data.ts repairs derived data only). Three attributes that a deploy added to
+ * source items are checked as derived data, so that a repair fills them in on items written before
+ * (docs/deploy.md): the byFavoritingUser index keys of favorited# rows, users' favoritesMade and
+ * slug markers' authorId and createdAt.
  *
  * Memory: one map entry per user, article, follow, favorite and feed entry, holding ids only.
  * Run it when writes are quiet: an event still in flight shows up as a difference.
@@ -15,6 +18,7 @@ import {
   emailKey,
   favoritedKey,
   favoriteKey,
+  favoriteOrder,
   feedKey,
   followersKey,
   followingKey,
@@ -59,6 +63,9 @@ export const derivedFindingKinds = [
   'orphan-favorite',
   'orphan-favorited',
   'orphan-comment',
+  'favorited-row-unindexed',
+  'favorites-made-mismatch',
+  'slug-marker-incomplete',
 ] as const;
 
 /** Broken invariants of the source records, which only the write workflows' transactions keep. */
@@ -89,6 +96,15 @@ export type FindingKey =
 export type Repair =
   | { readonly action: 'put-item'; readonly table: 'Relations'; readonly item: FeedRecord }
   | { readonly action: 'delete-item'; readonly table: 'Relations'; readonly key: { pk: string; sk: string } }
+  /** Sets attributes of a source item, on the condition that it is still as read (else it is left). */
+  | {
+      readonly action: 'update-item';
+      readonly table: TableId;
+      readonly key: { pk: string; sk?: string };
+      readonly set: Readonly<Record<string, string | number>>;
+      readonly condition: string;
+      readonly values: Readonly<Record<string, string | number>>;
+    }
   | { readonly action: 'upsert-document'; readonly document: SearchDocument }
   | { readonly action: 'remove-document'; readonly articleId: string };
 
@@ -252,14 +268,22 @@ const deleteRelation = ({ pk, sk }: { pk: string; sk: string }): Repair => ({
 });
 
 /** Users: every user has both markers, every marker points at the user whose value it is. */
-async function checkUsers(items: AsyncIterable<Item>, report: Report): Promise<void> {
+async function checkUsers(
+  items: AsyncIterable<Item>,
+  report: Report,
+): Promise<Map<string, number | undefined>> {
   const users = new Map<string, { email: string; username: string }>();
+  const favoritesMade = new Map<string, number | undefined>();
   const markers = new Map<string, string>();
   for await (const item of items) {
     const pk = text(item.pk);
     if (pk.startsWith(prefix.user)) {
       report.checked.users++;
       users.set(text(item.id), { email: text(item.email), username: text(item.username) });
+      favoritesMade.set(
+        text(item.id),
+        typeof item.favoritesMade === 'number' ? item.favoritesMade : undefined,
+      );
     } else if (pk.startsWith(prefix.email) || pk.startsWith(prefix.username)) {
       report.checked[pk.startsWith(prefix.email) ? 'emailMarkers' : 'usernameMarkers']++;
       markers.set(pk, text(item.userId));
@@ -296,12 +320,14 @@ async function checkUsers(items: AsyncIterable<Item>, report: Report): Promise<v
         : `marker ${markerPk} points at user ${userId}, which does not exist`,
     );
   }
+  return favoritesMade;
 }
 
 /** Articles: every article has its slug marker and every marker points at its article; returns the articles. */
 async function checkArticles(items: AsyncIterable<Item>, report: Report): Promise<Map<string, ArticleFacts>> {
   const articles = new Map<string, ArticleFacts>();
   const markers = new Map<string, string>();
+  const incompleteMarkers = new Set<string>();
   for await (const item of items) {
     const pk = text(item.pk);
     if (pk.startsWith(prefix.article)) {
@@ -319,11 +345,27 @@ async function checkArticles(items: AsyncIterable<Item>, report: Report): Promis
     } else if (pk.startsWith(prefix.slug)) {
       report.checked.slugMarkers++;
       markers.set(pk, text(item.articleId));
+      if (item.authorId === undefined || item.createdAt === undefined) incompleteMarkers.add(pk);
     } else report.checked.otherItems++;
   }
   for (const article of articles.values()) {
     const markerPk = slugKey(article.slug);
     const pointsAt = markers.get(markerPk);
+    if (pointsAt === article.id && incompleteMarkers.has(markerPk)) {
+      report.derived(
+        'slug-marker-incomplete',
+        [{ table: 'Articles', pk: markerPk }],
+        `marker ${markerPk} lacks its article's authorId and createdAt`,
+        {
+          action: 'update-item',
+          table: 'Articles',
+          key: { pk: markerPk },
+          set: { authorId: article.authorId, createdAt: article.createdAt },
+          condition: 'articleId = :articleId',
+          values: { ':articleId': article.id },
+        },
+      );
+    }
     if (pointsAt === article.id) continue;
     report.source(
       'slug-marker-missing',
@@ -361,6 +403,7 @@ async function checkArticles(items: AsyncIterable<Item>, report: Report): Promis
 async function checkRelations(
   items: AsyncIterable<Item>,
   articles: ReadonlyMap<string, ArticleFacts>,
+  favoritesMade: ReadonlyMap<string, number | undefined>,
   report: Report,
 ): Promise<{ follows: Map<string, string>; feed: StoredFeedEntry[] }> {
   const follows = new Map<string, string>();
@@ -395,8 +438,26 @@ async function checkRelations(
     } else if (pk.startsWith(prefix.favorited)) {
       report.checked.favoritedRows++;
       const userId = pk.slice(prefix.favorited.length);
-      if (articles.has(sk)) favoritedRows.add(pair(sk, userId));
-      else {
+      const article = articles.get(sk);
+      if (article) {
+        favoritedRows.add(pair(sk, userId));
+        const articleOrder = favoriteOrder(article.createdAt, article.id);
+        if (item.favoritedBy !== userId || item.articleOrder !== articleOrder) {
+          report.derived(
+            'favorited-row-unindexed',
+            [relation({ pk, sk })],
+            `favorited row of ${userId} for article ${sk} lacks its byFavoritingUser keys`,
+            {
+              action: 'update-item',
+              table: 'Relations',
+              key: { pk, sk },
+              set: { favoritedBy: userId, articleOrder },
+              condition: 'attribute_exists(pk)',
+              values: {},
+            },
+          );
+        }
+      } else {
         const key = favoritedKey(userId, sk);
         report.derived(
           'orphan-favorited',
@@ -437,13 +498,35 @@ async function checkRelations(
       `favorite of article ${articleId} by ${userId} has no favorited# mirror`,
     );
   }
+  const favoritedCounts = new Map<string, number>();
   for (const key of favoritedRows) {
-    if (favorites.has(key)) continue;
     const [articleId, userId] = unpair(key);
+    favoritedCounts.set(userId, (favoritedCounts.get(userId) ?? 0) + 1);
+    if (favorites.has(key)) continue;
     report.source(
       'missing-favorites-mirror',
       [relation(favoritedKey(userId, articleId)), relation(favoriteKey(articleId, userId))],
       `favorited row of ${userId} for article ${articleId} has no favorites# mirror`,
+    );
+  }
+  for (const [userId, stored] of favoritesMade) {
+    const count = favoritedCounts.get(userId) ?? 0;
+    if ((stored ?? 0) === count) continue;
+    // Rows of deleted articles are not counted: the clean-up that deletes them, or the repair of
+    // the orphans (which deletes the favorites# row the clean-up is conditional on), uncounts them.
+    report.derived(
+      'favorites-made-mismatch',
+      [{ table: 'Users', pk: userKey(userId) }],
+      `user ${userId} has favoritesMade ${stored ?? 'absent'} but ${count} favorited# rows`,
+      {
+        action: 'update-item',
+        table: 'Users',
+        key: { pk: userKey(userId) },
+        set: { favoritesMade: count },
+        // Unchanged since the scan: a favorite made meanwhile is counted by its own transaction.
+        condition: stored === undefined ? 'attribute_not_exists(favoritesMade)' : 'favoritesMade = :stored',
+        values: stored === undefined ? {} : { ':stored': stored },
+      },
     );
   }
   for (const key of follows.keys()) {
@@ -658,9 +741,14 @@ async function checkSearch(
 
 export async function verifyData({ db, tableNames, search }: VerifyOptions): Promise<VerifyReport> {
   const report = new Report();
-  await checkUsers(scan(db, tableNames.Users), report);
+  const favoritesMade = await checkUsers(scan(db, tableNames.Users), report);
   const articles = await checkArticles(scan(db, tableNames.Articles), report);
-  const { follows, feed } = await checkRelations(scan(db, tableNames.Relations), articles, report);
+  const { follows, feed } = await checkRelations(
+    scan(db, tableNames.Relations),
+    articles,
+    favoritesMade,
+    report,
+  );
   checkFeeds(articles, follows, feed, report);
   await checkSearch(search, articles, report);
   return { checked: report.checked, findings: report.findings };

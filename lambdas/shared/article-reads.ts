@@ -77,6 +77,28 @@ export class ArticleReads {
     ]);
     if ((author && !authorId) || (favorited && !favoritingUser)) return EMPTY;
     if (!favoritingUser) return this.searchPage({ q, tag, authorId }, paging, readerId);
+    if (!q && !tag && !authorId) {
+      // A page of the byFavoritingUser index; the count the favorite transactions keep.
+      const { positions, more } = await this.deps.relations.favoritedPage(favoritingUser.id, {
+        limit,
+        offset,
+        ...(after ? { after } : {}),
+      });
+      const last = positions.at(-1);
+      return {
+        articles: await this.present(
+          await this.deps.articles.findManyByIds(positions.map((position) => position.id)),
+          readerId,
+        ),
+        articlesCount: favoritingUser.favoritesMade ?? 0,
+        ...(more && last ? { nextCursor: encodeCursor(scope, last) } : {}),
+      };
+    }
+    // Combined with q, tag or author, `favorited` stays O(favorites): every favorited# row is read
+    // (small items, one query page per ~1 MB) and the other filters apply to those candidates. The
+    // byFavoritingUser index is ordered by date only, so it cannot page by tag, author or relevance;
+    // doing so in O(page) would take the favoriting users in each search document (a document
+    // update per favorite) or an index per combination.
     if (q) {
       const ids = await this.deps.relations.favoritedArticleIds(favoritingUser.id);
       if (!ids.length) return EMPTY;
@@ -89,15 +111,7 @@ export class ArticleReads {
       }
       return this.searchPage({ q, tag, authorId, ids }, paging, readerId);
     }
-    if (!authorId && !tag) {
-      // The page from the byFavoritingUser index; the count the favorite transactions keep.
-      const ids = await this.deps.relations.favoritedPage(favoritingUser.id, { limit, offset });
-      return {
-        articles: await this.present(await this.deps.articles.findManyByIds(ids), readerId),
-        articlesCount: favoritingUser.favoritesMade ?? 0,
-      };
-    }
-    // Combined with author or tag: every favorite is loaded, filtered and sorted, O(favorites).
+    // With author or tag: every favorited article is loaded, filtered and sorted.
     const candidates = (
       await this.deps.articles.findManyByIds(await this.deps.relations.favoritedArticleIds(favoritingUser.id))
     ).sort(newestFirst);

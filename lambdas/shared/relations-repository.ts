@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { FEED_LENGTH } from '../../schemas/requests.ts';
 import { batchGetAll } from './batch-get.ts';
-import { commentKey, favoriteKey, followingKey, partitionOf } from './keys.ts';
+import { commentKey, favoriteKey, favoriteOrder, followingKey, partitionOf } from './keys.ts';
 import type { CommentRecord, FavoriteRecord, FeedRecord } from './records.ts';
 
 interface RelationKey {
@@ -97,33 +97,48 @@ export class RelationsRepository {
   }
 
   /**
-   * The ids of one page of a user's favorites, newest article first: one query of the sparse
-   * byFavoritingUser index reading offset + limit small items (offset is bounded by
-   * MAX_PAGE_OFFSET), whatever the number of favorites. An index read is eventually consistent:
-   * a favorite made a moment ago may show a moment later.
+   * One page of a user's favorites, newest article first, after a cursor's position or at an
+   * offset, and whether more follow: one query of the sparse byFavoritingUser index reading at most
+   * offset + limit + 1 small items (offset is bounded by MAX_PAGE_OFFSET; after a cursor, limit + 1
+   * at any depth), whatever the number of favorites. An index read is eventually consistent: a
+   * favorite made a moment ago may show a moment later.
    */
   async favoritedPage(
     userId: string,
-    { limit, offset }: { limit: number; offset: number },
-  ): Promise<string[]> {
-    const ids: string[] = [];
+    { limit, offset, after }: { limit: number; offset: number; after?: { createdAt: string; id: string } },
+  ): Promise<{ positions: { createdAt: string; id: string }[]; more: boolean }> {
+    const wanted = (after ? 0 : offset) + limit + 1;
+    const rows: Pick<FavoriteRecord, 'articleId' | 'articleOrder'>[] = [];
     const pages = paginateQuery(
       { client: this.db },
       {
         TableName: this.table,
         IndexName: FAVORITED_INDEX,
-        KeyConditionExpression: 'favoritedBy = :userId',
-        ExpressionAttributeValues: { ':userId': userId },
-        ProjectionExpression: 'articleId',
+        KeyConditionExpression: after
+          ? 'favoritedBy = :userId AND articleOrder < :after'
+          : 'favoritedBy = :userId',
+        ExpressionAttributeValues: {
+          ':userId': userId,
+          ...(after ? { ':after': favoriteOrder(after.createdAt, after.id) } : {}),
+        },
+        ProjectionExpression: 'articleId, articleOrder',
         ScanIndexForward: false,
-        Limit: offset + limit,
+        Limit: wanted,
       },
     );
     for await (const page of pages) {
-      ids.push(...((page.Items ?? []) as Pick<FavoriteRecord, 'articleId'>[]).map((row) => row.articleId));
-      if (ids.length >= offset + limit) break;
+      rows.push(...((page.Items ?? []) as typeof rows));
+      if (rows.length >= wanted) break;
     }
-    return ids.slice(offset, offset + limit);
+    const start = after ? 0 : offset;
+    return {
+      positions: rows.slice(start, start + limit).map(({ articleId, articleOrder = '' }) => ({
+        // articleOrder is `<createdAt>#<articleId>`, and an ISO date has no '#'.
+        createdAt: articleOrder.slice(0, articleOrder.indexOf('#')),
+        id: articleId,
+      })),
+      more: rows.length > start + limit,
+    };
   }
 
   /**

@@ -42,7 +42,12 @@ export async function seedArticle(
   overrides: Partial<ArticleRecord> = {},
 ): Promise<ArticleRecord> {
   const article = articleRecord(authorId, overrides);
-  const marker: SlugRecord = { pk: slugKey(article.slug), articleId: article.id };
+  const marker: SlugRecord = {
+    pk: slugKey(article.slug),
+    articleId: article.id,
+    authorId,
+    createdAt: article.createdAt,
+  };
   await db.send(
     new TransactWriteCommand({
       TransactItems: [
