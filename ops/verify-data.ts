@@ -6,7 +6,7 @@
  * repaired (repair-data.ts repairs derived data only). Three attributes that a deploy added to
  * source items are checked as derived data, so that a repair fills them in on items written before
  * (docs/deploy.md): the byFavoritingUser index keys of favorited# rows, users' favoritesMade and
- * slug markers' authorId and createdAt.
+ * slug markers' authorId and articleCreatedAt.
  *
  * Memory: one map entry per user, article, follow, favorite and feed entry, holding ids only.
  * Run it when writes are quiet: an event still in flight shows up as a difference.
@@ -345,7 +345,7 @@ async function checkArticles(items: AsyncIterable<Item>, report: Report): Promis
     } else if (pk.startsWith(prefix.slug)) {
       report.checked.slugMarkers++;
       markers.set(pk, text(item.articleId));
-      if (item.authorId === undefined || item.createdAt === undefined) incompleteMarkers.add(pk);
+      if (item.authorId === undefined || item.articleCreatedAt === undefined) incompleteMarkers.add(pk);
     } else report.checked.otherItems++;
   }
   for (const article of articles.values()) {
@@ -355,12 +355,12 @@ async function checkArticles(items: AsyncIterable<Item>, report: Report): Promis
       report.derived(
         'slug-marker-incomplete',
         [{ table: 'Articles', pk: markerPk }],
-        `marker ${markerPk} lacks its article's authorId and createdAt`,
+        `marker ${markerPk} lacks its article's authorId and articleCreatedAt`,
         {
           action: 'update-item',
           table: 'Articles',
           key: { pk: markerPk },
-          set: { authorId: article.authorId, createdAt: article.createdAt },
+          set: { authorId: article.authorId, articleCreatedAt: article.createdAt },
           condition: 'articleId = :articleId',
           values: { ':articleId': article.id },
         },

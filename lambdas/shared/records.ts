@@ -65,11 +65,12 @@ export interface SlugRecord {
   /**
    * The article's author and creation time (neither ever changes), so favorite-article can write
    * the favorited# row's index order and load the author without reading the article first. Absent
-   * on markers written before they existed: favorite- and unfavorite-article then read them from
-   * the article first (docs/deploy.md, "Slug markers without authorId and createdAt").
+   * on markers written before they existed: favorite-article then reads them from the article
+   * first (docs/deploy.md). Not named createdAt: with authorId and createdAt a marker would be an
+   * item of the byAuthor index.
    */
   readonly authorId?: string;
-  readonly createdAt?: string;
+  readonly articleCreatedAt?: string;
 }
 
 // Relations table

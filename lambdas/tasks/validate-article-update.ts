@@ -106,7 +106,7 @@ export const handler = workflowTask(
                   pk: { S: newMarker },
                   articleId: { S: before.id },
                   authorId: { S: before.authorId },
-                  createdAt: { S: before.createdAt },
+                  articleCreatedAt: { S: before.createdAt },
                 },
                 ConditionExpression: 'attribute_not_exists(pk)',
               },

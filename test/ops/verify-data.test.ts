@@ -128,7 +128,7 @@ describe('verifyData and repairData on seeded data', () => {
     withoutSlug = articleRecord(carol.id, { createdAt: minute(7) });
     await put('Articles', { ...withoutSlug });
     await put('Articles', { pk: danglingSlug, articleId: noSuchArticle });
-    // A marker written before markers carried authorId and createdAt.
+    // A marker written before markers carried authorId and articleCreatedAt.
     await put('Articles', { pk: slugKey(bobOld.slug), articleId: bobOld.id });
 
     const follow = (followerId: string, followeeId: string, feedFrom?: string) => ({
@@ -307,7 +307,8 @@ describe('verifyData and repairData on seeded data', () => {
     /** The items written before the deploy, as the repair completes them. */
     const completed = (item: Item): Item => {
       if (item.pk === userKey(alice.id)) return { ...item, favoritesMade: 1 };
-      if (item.pk === slugKey(bobOld.slug)) return { ...item, authorId: bob.id, createdAt: bobOld.createdAt };
+      if (item.pk === slugKey(bobOld.slug))
+        return { ...item, authorId: bob.id, articleCreatedAt: bobOld.createdAt };
       if (item.pk === favoritedKey(alice.id, bobOld.id).pk && item.sk === bobOld.id) {
         return { ...item, favoritedBy: alice.id, articleOrder: favoriteOrder(bobOld.createdAt, bobOld.id) };
       }

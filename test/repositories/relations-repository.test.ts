@@ -1,10 +1,20 @@
-/** RelationsRepository against DynamoDB Local: batched sets across the 100-key BatchGetItem limit. */
+/**
+ * RelationsRepository against DynamoDB Local: batched sets across the 100-key BatchGetItem limit,
+ * comment pages, and pages of a user's favorites from the byFavoritingUser index.
+ */
 import { randomUUID } from 'node:crypto';
 import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { commentKey, favoriteKey, followingKey } from '../../lambdas/shared/keys.ts';
+import {
+  commentKey,
+  favoritedKey,
+  favoriteKey,
+  favoriteOrder,
+  followingKey,
+} from '../../lambdas/shared/keys.ts';
 import type { CommentRecord } from '../../lambdas/shared/records.ts';
 import { RelationsRepository } from '../../lambdas/shared/relations-repository.ts';
+import { newestFirst as newestFirstOrder } from '../../lambdas/shared/search/article-search.ts';
 import { startTestRuntime, type TestRuntime, tableClient } from '../support/runtime.ts';
 
 let runtime: TestRuntime;
@@ -109,5 +119,37 @@ describe('listComments', () => {
     expect(await ids({ limit: 2, before: 2 })).toEqual({ ids: [1], more: false });
     expect(await ids({ limit: 3, before: 4 })).toEqual({ ids: [3, 2, 1], more: false });
     expect(await ids({ limit: 2, before: 1 })).toEqual({ ids: [], more: false });
+  });
+});
+
+describe('favoritedPage', () => {
+  it('pages the byFavoritingUser index newest article first (ties by id), at offsets and after positions', async () => {
+    const me = randomUUID();
+    const minute = (n: number) => `2026-01-01T00:${String(n).padStart(2, '0')}:00.000Z`;
+    // Two articles share a creation time; one row predates the index keys; another user's row.
+    const articles = [1, 2, 2, 3, 4].map((n) => ({ id: randomUUID(), createdAt: minute(n) }));
+    const row = (userId: string, article: { id: string; createdAt: string }, indexed = true) => ({
+      ...favoritedKey(userId, article.id),
+      articleId: article.id,
+      userId,
+      ...(indexed ? { favoritedBy: userId, articleOrder: favoriteOrder(article.createdAt, article.id) } : {}),
+    });
+    const unindexed = { id: randomUUID(), createdAt: minute(5) };
+    await putAll([
+      ...articles.map((article) => row(me, article)),
+      row(me, unindexed, false),
+      row(randomUUID(), { id: randomUUID(), createdAt: minute(6) }),
+    ]);
+    const newestFirst = [...articles].sort(newestFirstOrder);
+    const page = (limit: number, offset: number, after?: { createdAt: string; id: string }) =>
+      relations.favoritedPage(me, { limit, offset, ...(after ? { after } : {}) });
+
+    expect(await page(2, 0)).toEqual({ positions: newestFirst.slice(0, 2), more: true });
+    expect(await page(2, 2)).toEqual({ positions: newestFirst.slice(2, 4), more: true });
+    expect(await page(2, 4)).toEqual({ positions: newestFirst.slice(4), more: false });
+    expect(await page(10, 5)).toEqual({ positions: [], more: false });
+    expect(await page(2, 0, newestFirst[1])).toEqual({ positions: newestFirst.slice(2, 4), more: true });
+    expect(await page(2, 0, newestFirst[3])).toEqual({ positions: newestFirst.slice(4), more: false });
+    expect(await page(3, 0, newestFirst[1])).toEqual({ positions: newestFirst.slice(2), more: false });
   });
 });

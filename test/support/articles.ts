@@ -46,7 +46,7 @@ export async function seedArticle(
     pk: slugKey(article.slug),
     articleId: article.id,
     authorId,
-    createdAt: article.createdAt,
+    articleCreatedAt: article.createdAt,
   };
   await db.send(
     new TransactWriteCommand({

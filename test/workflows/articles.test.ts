@@ -123,7 +123,7 @@ describe('create-article', () => {
       pk: slugKey(article.slug),
       articleId: expect.any(String),
       authorId: author.id,
-      createdAt: article.createdAt,
+      articleCreatedAt: article.createdAt,
     });
     expect(await articleItem(marker?.articleId ?? '')).toEqual({
       pk: articleKey(marker?.articleId ?? ''),
@@ -298,7 +298,7 @@ describe('update-article', () => {
       pk: slugKey(slugify(title)),
       articleId: created.id,
       authorId: author.id,
-      createdAt: created.createdAt,
+      articleCreatedAt: created.createdAt,
     });
     expect(await articleItem(created.id)).toMatchObject({ title, slug: slugify(title) });
   });
@@ -601,7 +601,7 @@ describe('favorite-article and unfavorite-article', () => {
     }
   });
 
-  it('works with a slug marker written before markers carried authorId and createdAt', async () => {
+  it('works with a slug marker written before markers carried authorId and articleCreatedAt', async () => {
     const author = await newUser();
     const reader = await newUser('reader');
     const created = await newArticle(author.id);
@@ -631,7 +631,7 @@ describe('favorite-article and unfavorite-article', () => {
     const reader = await newUser('reader');
     // Markers whose article was deleted by a transaction racing this one, with and without the
     // author's id and creation time (markers written before they carried them).
-    for (const carried of [{ authorId: randomUUID(), createdAt: new Date().toISOString() }, {}]) {
+    for (const carried of [{ authorId: randomUUID(), articleCreatedAt: new Date().toISOString() }, {}]) {
       const slug = uniqueName('dangling-');
       const articleId = randomUUID();
       await db().send(

@@ -479,7 +479,7 @@ describe('Retry and Catch clauses', () => {
         },
       },
       {
-        name: 'favorite- and unfavorite-article: a slug marker from before markers carried authorId and createdAt',
+        name: 'favorite- and unfavorite-article: a slug marker from before markers carried authorId and articleCreatedAt',
         run: async () => {
           const [author, reader] = await Promise.all([registerUser(api, 'oma'), registerUser(api, 'omr')]);
           const article = await newArticle(author);
