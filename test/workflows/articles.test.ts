@@ -125,6 +125,10 @@ describe('create-article', () => {
       authorId: author.id,
       articleCreatedAt: article.createdAt,
     });
+    // The marker is no item of byAuthor (which a marker with authorId and createdAt would be).
+    expect((await articlesByAuthor(author.id)).map((item) => item.pk)).toEqual([
+      articleKey(marker?.articleId ?? ''),
+    ]);
     expect(await articleItem(marker?.articleId ?? '')).toEqual({
       pk: articleKey(marker?.articleId ?? ''),
       id: marker?.articleId,
