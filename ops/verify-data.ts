@@ -442,16 +442,20 @@ async function checkRelations(
       if (article) {
         favoritedRows.add(pair(sk, userId));
         const articleOrder = favoriteOrder(article.createdAt, article.id);
-        if (item.favoritedBy !== userId || item.articleOrder !== articleOrder) {
+        if (
+          item.favoritedBy !== userId ||
+          item.articleOrder !== articleOrder ||
+          item.authorId !== article.authorId
+        ) {
           report.derived(
             'favorited-row-unindexed',
             [relation({ pk, sk })],
-            `favorited row of ${userId} for article ${sk} lacks its byFavoritingUser keys`,
+            `favorited row of ${userId} for article ${sk} lacks its byFavoritingUser keys or author`,
             {
               action: 'update-item',
               table: 'Relations',
               key: { pk, sk },
-              set: { favoritedBy: userId, articleOrder },
+              set: { favoritedBy: userId, articleOrder, authorId: article.authorId },
               condition: 'attribute_exists(pk)',
               values: {},
             },

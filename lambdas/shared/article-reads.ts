@@ -86,12 +86,11 @@ export class ArticleReads {
       });
       const last = positions.at(-1);
       return {
-        articles: await this.present(
-          await this.deps.articles.findManyByIds(positions.map((position) => position.id)),
-          readerId,
-        ),
+        articles: await this.presentPage(positions, readerId),
         articlesCount: favoritingUser.favoritesMade ?? 0,
-        ...(more && last ? { nextCursor: encodeCursor(scope, last) } : {}),
+        ...(more && last
+          ? { nextCursor: encodeCursor(scope, { createdAt: last.createdAt, id: last.id }) }
+          : {}),
       };
     }
     // Combined with q, tag or author, `favorited` stays O(favorites): every favorited# row is read

@@ -106,6 +106,8 @@ export interface FavoriteRecord {
    */
   readonly favoritedBy?: string;
   readonly articleOrder?: string;
+  /** On favorited# rows: the article's author, so a page reads articles and authors at once. */
+  readonly authorId?: string;
 }
 
 export interface CommentRecord {

@@ -106,9 +106,9 @@ export class RelationsRepository {
   async favoritedPage(
     userId: string,
     { limit, offset, after }: { limit: number; offset: number; after?: { createdAt: string; id: string } },
-  ): Promise<{ positions: { createdAt: string; id: string }[]; more: boolean }> {
+  ): Promise<{ positions: { createdAt: string; id: string; authorId?: string }[]; more: boolean }> {
     const wanted = (after ? 0 : offset) + limit + 1;
-    const rows: Pick<FavoriteRecord, 'articleId' | 'articleOrder'>[] = [];
+    const rows: Pick<FavoriteRecord, 'articleId' | 'articleOrder' | 'authorId'>[] = [];
     const pages = paginateQuery(
       { client: this.db },
       {
@@ -121,7 +121,7 @@ export class RelationsRepository {
           ':userId': userId,
           ...(after ? { ':after': favoriteOrder(after.createdAt, after.id) } : {}),
         },
-        ProjectionExpression: 'articleId, articleOrder',
+        ProjectionExpression: 'articleId, articleOrder, authorId',
         ScanIndexForward: false,
         Limit: wanted,
       },
@@ -132,10 +132,11 @@ export class RelationsRepository {
     }
     const start = after ? 0 : offset;
     return {
-      positions: rows.slice(start, start + limit).map(({ articleId, articleOrder = '' }) => ({
+      positions: rows.slice(start, start + limit).map(({ articleId, articleOrder = '', authorId }) => ({
         // articleOrder is `<createdAt>#<articleId>`, and an ISO date has no '#'.
         createdAt: articleOrder.slice(0, articleOrder.indexOf('#')),
         id: articleId,
+        ...(authorId ? { authorId } : {}),
       })),
       more: rows.length > start + limit,
     };

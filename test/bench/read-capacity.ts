@@ -140,6 +140,7 @@ export async function seedDataset(
       userId: readerId,
       favoritedBy: readerId,
       articleOrder: favoriteOrder(article.createdAt, article.id),
+      authorId: article.authorId,
     },
   ]);
   const feed: FeedRecord[] = articles.map((article) => ({

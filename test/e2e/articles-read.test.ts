@@ -77,6 +77,7 @@ async function favorite(reader: User, article: ArticleRecord): Promise<void> {
     ...row(favoritedKey(reader.id, article.id)),
     favoritedBy: reader.id,
     articleOrder: favoriteOrder(article.createdAt, article.id),
+    authorId: article.authorId,
   };
   await db().send(
     new TransactWriteCommand({
@@ -459,7 +460,7 @@ describe('round trips', () => {
         byTagAnonymous: { dynamoDb: 2, search: 1 },
         // username marker, search hits, then articles, authors, following and favorited at once
         byAuthor: { dynamoDb: 5, search: 1 },
-        // username marker and user, one byFavoritingUser index query, then articles, authors, following, favorited
+        // username marker and user, one byFavoritingUser index query, then articles, authors, following and favorited at once
         byFavorited: { dynamoDb: 7, search: 0 },
         // one feed query (page and length), articles, authors, following, favorited
         feed: { dynamoDb: 5, search: 0 },

@@ -300,6 +300,7 @@ describe('POST and DELETE /api/articles/:slug/favorite', () => {
     expect(row).toMatchObject({
       favoritedBy: readerId,
       articleOrder: `${created.createdAt}#${marker?.articleId}`,
+      authorId: marker?.authorId,
     });
     const listed = await api.get(`/api/articles?favorited=${reader.username}`);
     expect(listed.body).toMatchObject({ articles: [{ slug: created.slug }], articlesCount: 1 });

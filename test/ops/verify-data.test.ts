@@ -149,12 +149,18 @@ describe('verifyData and repairData on seeded data', () => {
       articleId,
       userId,
     });
-    /** With the byFavoritingUser keys when the article's createdAt is given, as favorite-article writes it. */
-    const favorited = (userId: string, articleId: string, createdAt?: string) => ({
+    /** With the byFavoritingUser keys and author when the article is given, as favorite-article writes it. */
+    const favorited = (userId: string, articleId: string, article?: ArticleRecord) => ({
       ...favoritedKey(userId, articleId),
       articleId,
       userId,
-      ...(createdAt ? { favoritedBy: userId, articleOrder: favoriteOrder(createdAt, articleId) } : {}),
+      ...(article
+        ? {
+            favoritedBy: userId,
+            articleOrder: favoriteOrder(article.createdAt, articleId),
+            authorId: article.authorId,
+          }
+        : {}),
     });
     const comment = (articleId: string, id: number) => ({
       ...commentKey(articleId, id),
@@ -173,7 +179,7 @@ describe('verifyData and repairData on seeded data', () => {
       follow(carol.id, alice.id), // without its mirror
       follower(bob.id, alice.id), // without its following# item
       favorite(aliceArticle.id, reader.id), // aliceArticle's favoritesCount stays 0
-      favorited(reader.id, aliceArticle.id, aliceArticle.createdAt),
+      favorited(reader.id, aliceArticle.id, aliceArticle),
       favorite(bobNew.id, carol.id), // without its favorited# mirror
       favorited(alice.id, bobOld.id), // without its favorites# row, its index keys and alice's count
       comment(bobNew.id, 5), // commentSeq is 2
@@ -310,7 +316,12 @@ describe('verifyData and repairData on seeded data', () => {
       if (item.pk === slugKey(bobOld.slug))
         return { ...item, authorId: bob.id, articleCreatedAt: bobOld.createdAt };
       if (item.pk === favoritedKey(alice.id, bobOld.id).pk && item.sk === bobOld.id) {
-        return { ...item, favoritedBy: alice.id, articleOrder: favoriteOrder(bobOld.createdAt, bobOld.id) };
+        return {
+          ...item,
+          favoritedBy: alice.id,
+          articleOrder: favoriteOrder(bobOld.createdAt, bobOld.id),
+          authorId: bob.id,
+        };
       }
       return item;
     };

@@ -127,18 +127,29 @@ describe('favoritedPage', () => {
     const me = randomUUID();
     const minute = (n: number) => `2026-01-01T00:${String(n).padStart(2, '0')}:00.000Z`;
     // Two articles share a creation time; one row predates the index keys; another user's row.
-    const articles = [1, 2, 2, 3, 4].map((n) => ({ id: randomUUID(), createdAt: minute(n) }));
-    const row = (userId: string, article: { id: string; createdAt: string }, indexed = true) => ({
+    const articles = [1, 2, 2, 3, 4].map((n) => ({
+      id: randomUUID(),
+      createdAt: minute(n),
+      authorId: randomUUID(),
+    }));
+    type Favorited = { id: string; createdAt: string; authorId: string };
+    const row = (userId: string, article: Favorited, indexed = true) => ({
       ...favoritedKey(userId, article.id),
       articleId: article.id,
       userId,
-      ...(indexed ? { favoritedBy: userId, articleOrder: favoriteOrder(article.createdAt, article.id) } : {}),
+      ...(indexed
+        ? {
+            favoritedBy: userId,
+            articleOrder: favoriteOrder(article.createdAt, article.id),
+            authorId: article.authorId,
+          }
+        : {}),
     });
-    const unindexed = { id: randomUUID(), createdAt: minute(5) };
+    const unindexed = { id: randomUUID(), createdAt: minute(5), authorId: randomUUID() };
     await putAll([
       ...articles.map((article) => row(me, article)),
       row(me, unindexed, false),
-      row(randomUUID(), { id: randomUUID(), createdAt: minute(6) }),
+      row(randomUUID(), { id: randomUUID(), createdAt: minute(6), authorId: randomUUID() }),
     ]);
     const newestFirst = [...articles].sort(newestFirstOrder);
     const page = (limit: number, offset: number, after?: { createdAt: string; id: string }) =>

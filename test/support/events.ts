@@ -110,6 +110,7 @@ export function eventTables(runtime: Runtime) {
                   userId,
                   favoritedBy: userId,
                   articleOrder: favoriteOrder(article.createdAt, article.id),
+                  authorId: article.authorId,
                 },
               },
             },

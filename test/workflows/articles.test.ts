@@ -527,6 +527,7 @@ describe('favorite-article and unfavorite-article', () => {
         userId: reader.id,
         favoritedBy: reader.id,
         articleOrder: favoriteOrder(created.createdAt, created.id),
+        authorId: author.id,
       },
     ]);
     expect(await favoritesMade(reader.id)).toBe(1);
@@ -624,6 +625,7 @@ describe('favorite-article and unfavorite-article', () => {
     expect((await favoriteRows(created.id, reader.id))[1]).toMatchObject({
       favoritedBy: reader.id,
       articleOrder: favoriteOrder(created.createdAt, created.id),
+      authorId: author.id,
     });
     expect(await favoritesMade(reader.id)).toBe(1);
     const unfavorited = succeeded(await run('unfavorite-article', reader.id, { slug: created.slug }));
