@@ -109,27 +109,29 @@ export class RelationsRepository {
   ): Promise<{ positions: { createdAt: string; id: string; authorId?: string }[]; more: boolean }> {
     const wanted = (after ? 0 : offset) + limit + 1;
     const rows: Pick<FavoriteRecord, 'articleId' | 'articleOrder' | 'authorId'>[] = [];
-    const pages = paginateQuery(
-      { client: this.db },
-      {
-        TableName: this.table,
-        IndexName: FAVORITED_INDEX,
-        KeyConditionExpression: after
-          ? 'favoritedBy = :userId AND articleOrder < :after'
-          : 'favoritedBy = :userId',
-        ExpressionAttributeValues: {
-          ':userId': userId,
-          ...(after ? { ':after': favoriteOrder(after.createdAt, after.id) } : {}),
-        },
-        ProjectionExpression: 'articleId, articleOrder, authorId',
-        ScanIndexForward: false,
-        Limit: wanted,
-      },
-    );
-    for await (const page of pages) {
-      rows.push(...((page.Items ?? []) as typeof rows));
-      if (rows.length >= wanted) break;
-    }
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      // Each call asks only for what is still wanted: a response stops at 1 MB (about 4,000 rows).
+      const result: QueryCommandOutput = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: FAVORITED_INDEX,
+          KeyConditionExpression: after
+            ? 'favoritedBy = :userId AND articleOrder < :after'
+            : 'favoritedBy = :userId',
+          ExpressionAttributeValues: {
+            ':userId': userId,
+            ...(after ? { ':after': favoriteOrder(after.createdAt, after.id) } : {}),
+          },
+          ProjectionExpression: 'articleId, articleOrder, authorId',
+          ScanIndexForward: false,
+          ExclusiveStartKey: startKey,
+          Limit: wanted - rows.length,
+        }),
+      );
+      rows.push(...((result.Items ?? []) as typeof rows));
+      startKey = result.LastEvaluatedKey;
+    } while (startKey && rows.length < wanted);
     const start = after ? 0 : offset;
     return {
       positions: rows.slice(start, start + limit).map(({ articleId, articleOrder = '', authorId }) => ({
