@@ -47,6 +47,15 @@ it.each(['author', 'author + tag', 'tag', 'comments (limit=20)'])(
   },
 );
 
+it('favorited costs the same at the first page whatever the size: a page of its index, and a counter', () => {
+  const first = cells('favorited').filter((row) => row.offset === 0);
+  expect(first.map((row) => ({ size: row.size, page: row.articles, count: row.articlesCount }))).toEqual([
+    { size: SMALL, page: 20, count: SMALL },
+    { size: LARGE, page: 20, count: LARGE },
+  ]);
+  expect(first[1]?.readUnits).toBe(first[0]?.readUnits);
+});
+
 it(`reads at most the newest ${FEED_LENGTH} feed entries, whatever the reader holds`, () => {
   const large = cells('feed').filter((row) => row.size === LARGE);
   expect(
