@@ -71,19 +71,19 @@ export class ArticleReads {
     const after = cursor ? decodeCursor(cursor, scope, listPosition) : undefined;
     const paging = { limit, offset, scope, ...(after ? { after } : {}) };
     if (!author && !favorited) return this.searchPage({ q, tag }, paging, readerId);
-    const [authorId, favoritingUser] = await Promise.all([
+    const [authorId, favoritingId] = await Promise.all([
       author ? this.deps.users.findIdByUsername(author) : undefined,
-      favorited ? this.deps.users.findByUsername(favorited) : undefined,
+      favorited ? this.deps.users.findIdByUsername(favorited) : undefined,
     ]);
-    if ((author && !authorId) || (favorited && !favoritingUser)) return EMPTY;
-    if (!favoritingUser) return this.searchPage({ q, tag, authorId }, paging, readerId);
+    if ((author && !authorId) || (favorited && !favoritingId)) return EMPTY;
+    if (!favoritingId) return this.searchPage({ q, tag, authorId }, paging, readerId);
     if (!q && !tag && !authorId) {
-      // A page of the byFavoritingUser index; the count the favorite transactions keep.
-      const { positions, more } = await this.deps.relations.favoritedPage(favoritingUser.id, {
-        limit,
-        offset,
-        ...(after ? { after } : {}),
-      });
+      // A page of the byFavoritingUser index and the count the favorite transactions keep, at once.
+      const [favoritingUser, { positions, more }] = await Promise.all([
+        this.deps.users.findById(favoritingId),
+        this.deps.relations.favoritedPage(favoritingId, { limit, offset, ...(after ? { after } : {}) }),
+      ]);
+      if (!favoritingUser) return EMPTY;
       const last = positions.at(-1);
       return {
         articles: await this.presentPage(positions, readerId),
@@ -99,7 +99,7 @@ export class ArticleReads {
     // doing so in O(page) would take the favoriting users in each search document (a document
     // update per favorite) or an index per combination.
     if (q) {
-      const ids = await this.deps.relations.favoritedArticleIds(favoritingUser.id);
+      const ids = await this.deps.relations.favoritedArticleIds(favoritingId);
       if (!ids.length) return EMPTY;
       if (ids.length > MAX_SEARCH_CANDIDATES) {
         throw new AppError('Validation', {
@@ -112,7 +112,7 @@ export class ArticleReads {
     }
     // With author or tag: every favorited article is loaded, filtered and sorted.
     const candidates = (
-      await this.deps.articles.findManyByIds(await this.deps.relations.favoritedArticleIds(favoritingUser.id))
+      await this.deps.articles.findManyByIds(await this.deps.relations.favoritedArticleIds(favoritingId))
     ).sort(newestFirst);
     const matches = candidates.filter(
       (article) => (!authorId || article.authorId === authorId) && (!tag || article.tagList?.includes(tag)),
