@@ -7,14 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  BatchWriteCommand,
-  type BatchWriteCommandInput,
-  type BatchWriteCommandOutput,
-  DynamoDBDocumentClient,
-  GetCommand,
-  ScanCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { followersKey, followingKey, slugKey, usernameKey } from '../../lambdas/shared/keys.ts';
 import {
   FEED_FROM_EVERY_ARTICLE,
@@ -26,6 +19,10 @@ import { localAwsConfig } from '../../local/dynamodb-local.ts';
 import type { Runtime } from '../../local/runtime.ts';
 import { apiOf, register } from './counted.ts';
 import { Counters } from './counters.ts';
+import { writeAll } from './table-writes.ts';
+
+/** Items per BatchWriteItem call. */
+const BATCH = 25;
 
 export interface FanOut {
   readonly followers: number;
@@ -39,23 +36,6 @@ export interface FanOut {
   readonly idealBatchWrites: number;
   /** STANDARD executions the article's events started (fan-out pages included). */
   readonly executions: number;
-}
-
-const BATCH = 25;
-
-/** Writes every item, retrying what DynamoDB leaves unprocessed. */
-async function writeAll(db: DynamoDBDocumentClient, table: string, items: readonly FollowRecord[]) {
-  for (let start = 0; start < items.length; start += BATCH) {
-    let requests: BatchWriteCommandInput['RequestItems'] = {
-      [table]: items.slice(start, start + BATCH).map((Item) => ({ PutRequest: { Item } })),
-    };
-    while (requests && Object.keys(requests).length > 0) {
-      const written: BatchWriteCommandOutput = await db.send(
-        new BatchWriteCommand({ RequestItems: requests }),
-      );
-      requests = written.UnprocessedItems;
-    }
-  }
 }
 
 /** Feed entries of an article, counted over the Relations table. */

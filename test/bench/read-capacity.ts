@@ -13,7 +13,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import {
   articleKey,
   commentKey,
@@ -33,7 +33,9 @@ import type {
 import { localAwsConfig } from '../../local/dynamodb-local.ts';
 import { type Runtime, startRuntime } from '../../local/runtime.ts';
 import { fromRoot } from '../../schemas/paths.ts';
+import { apiOf, register as registerThroughApi } from './counted.ts';
 import { Counters } from './counters.ts';
+import { writeAll } from './table-writes.ts';
 
 const LIMIT = 20;
 
@@ -62,40 +64,13 @@ const progress = (step: string) =>
   process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${step}\n`);
 
 async function register(runtime: Runtime, prefix: string) {
-  const username = `${prefix}${randomUUID().slice(0, 8)}`;
-  const response = await fetch(`${runtime.url}/api/users`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ user: { username, email: `${username}@example.com`, password: 'password123' } }),
-  });
-  if (response.status !== 201) throw new Error(`register ${username}: ${response.status}`);
-  const token = ((await response.json()) as { user: { token: string } }).user.token;
+  const { username, token } = await registerThroughApi(apiOf(runtime), prefix);
   return { username, token, id: subjectOf(token) };
 }
 
 /** The user id behind a token: the `sub` of the JWT the API issued. */
 const subjectOf = (token: string): string =>
   (JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()) as { sub: string }).sub;
-
-/** Writes items 25 at a time, 8 requests in flight, retrying what DynamoDB leaves unprocessed. */
-async function writeAll(db: DynamoDBDocumentClient, table: string, items: readonly object[]): Promise<void> {
-  const batches: object[][] = [];
-  for (let index = 0; index < items.length; index += 25) batches.push(items.slice(index, index + 25));
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: 8 }, async () => {
-      while (next < batches.length) {
-        let requests = (batches[next++] ?? []).map((Item) => ({ PutRequest: { Item } }));
-        while (requests.length) {
-          const { UnprocessedItems } = await db.send(
-            new BatchWriteCommand({ RequestItems: { [table]: requests } }),
-          );
-          requests = (UnprocessedItems?.[table] ?? []) as typeof requests;
-        }
-      }
-    }),
-  );
-}
 
 export async function seedDataset(
   runtime: Runtime,
