@@ -14,6 +14,7 @@ import { type AslMachine, allStates, loadWorkflow, taskResource } from '../schem
 import { aslFlowchart } from '../schemas/asl-diagram.ts';
 import { type EventSourceDefinition, eventSources } from '../schemas/events.ts';
 import { functionSubstitution, functions } from '../schemas/functions.ts';
+import { type AslDocument, framed, ownStates } from '../schemas/idempotency-frame.ts';
 import { fromRoot } from '../schemas/paths.ts';
 import { type Route, routes } from '../schemas/routes.ts';
 import { type TableId, tableSubstitution, tables } from '../schemas/tables.ts';
@@ -309,6 +310,27 @@ const anchor = (name: string): string => `[${name}](#${name})`;
 const cell = (text: string): string => text.replace(/\|/g, '\\|');
 
 /** Everything a workflow does, as the sections of its chapter. */
+const FRAME_LINK = '[the idempotency frame](#the-idempotency-frame)';
+
+/** The frame every express workflow runs its own states in, drawn once around a stand-in. */
+function frameChapter(): string[] {
+  const own = "The workflow's own states";
+  const frame = framed('<workflow>', undefined, { StartAt: own, States: { [own]: { Type: 'Succeed' } } });
+  return [
+    '### The idempotency frame',
+    '',
+    'Every EXPRESS workflow below runs its own states in the Parallel "Run the request" of this frame',
+    '([schemas/idempotency-frame.ts](../schemas/idempotency-frame.ts)), which makes a request sent',
+    'with an `Idempotency-Key` run once ([state-machines/README.md](../state-machines/README.md#idempotent-writes)).',
+    "The item accesses of each workflow include the frame's.",
+    '',
+    '```mermaid',
+    ...aslFlowchart(frame as unknown as AslMachine),
+    '```',
+    '',
+  ];
+}
+
 function workflowChapter(workflow: WorkflowDefinition): string[] {
   const { asl, file } = loadWorkflow(workflow);
   const accesses = accessesOf(workflow, asl);
@@ -352,9 +374,12 @@ function workflowChapter(workflow: WorkflowDefinition): string[] {
     '',
     `${workflow.type} workflow [\`${file}\`](../${file}), started by ${startedBy.join(', ') || 'nothing'}.`,
     ...(typeof asl.Comment === 'string' ? ['', `> ${asl.Comment}`] : []),
+    ...(workflow.type === 'EXPRESS' ? ['', `Its own states, which run inside ${FRAME_LINK}:`] : []),
     '',
     '```mermaid',
-    ...aslFlowchart(asl),
+    ...aslFlowchart(
+      workflow.type === 'EXPRESS' ? (ownStates(asl as unknown as AslDocument) as AslMachine) : asl,
+    ),
     '```',
     '',
     `Lambda tasks: ${lambdas.join(', ') || 'none'}.${starts.length > 0 ? ` Starts ${starts.join(', ')}.` : ''}`,
@@ -420,6 +445,7 @@ export function renderFlows(): string {
     '',
     '## Workflows',
     '',
+    ...frameChapter(),
     ...workflows.flatMap(workflowChapter),
   ].join('\n')}`;
 }

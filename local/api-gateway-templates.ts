@@ -10,7 +10,7 @@
  *   API Gateway has no `$util.toJson`, so neither has this environment.
  * - `$context.requestId`, `$context.authorizer.<key>`, `$context.responseOverride.status` (settable once).
  * - The Java methods the templates call on strings (`replaceAll` with Java regex and replacement syntax,
- *   `trim`, `isEmpty`, `length`, `startsWith`, `substring`) and on maps (`get`, `keySet`); any other
+ *   `trim`, `isEmpty`, `length`, `startsWith`, `substring`, `toLowerCase`) and on maps (`get`, `keySet`); any other
  *   method throws instead of silently behaving like JavaScript.
  */
 import { readFileSync } from 'node:fs';
@@ -79,7 +79,7 @@ export interface StartSyncExecutionRequestParams {
   readonly requestId: string;
   readonly pathParameters?: Readonly<Record<string, string>>;
   readonly queryParameters?: Readonly<Record<string, string>>;
-  /** Method request headers; visible to the template as `$input.params().header`, which it never reads. */
+  /** Method request headers: `$input.params().header`, of which the template reads only Idempotency-Key. */
   readonly headers?: Readonly<Record<string, string>>;
   /** The raw request body; undefined, null or blank means no body. */
   readonly body?: string | null;
@@ -99,6 +99,8 @@ export interface StartSyncExecutionRequest {
 export interface StartSyncExecutionInput {
   readonly requestId: string;
   readonly auth: { readonly userId: string };
+  /** The Idempotency-Key header, or "" (state-machines/README.md). */
+  readonly idempotencyKey: string;
   readonly path: Readonly<Record<string, string>>;
   readonly query: Readonly<Record<string, string>>;
   readonly body: unknown;
@@ -253,6 +255,9 @@ function callStringMethod(call: MethodCall, value: string): unknown {
       return substring(call, value);
     case 'startsWith':
       return value.startsWith(stringParam(call, 0));
+    case 'toLowerCase':
+      // Java lowers in the default locale; the templates lower header names, which are ASCII.
+      return value.toLowerCase();
     default:
       throw new MappingTemplateError(
         `String.${call.property}() is not emulated (add it to local/api-gateway-templates.ts)`,
@@ -459,6 +464,7 @@ export function parseStartSyncExecutionInput(input: string): StartSyncExecutionI
     typeof value.requestId !== 'string' ||
     !isVtlMap(value.auth) ||
     typeof value.auth.userId !== 'string' ||
+    typeof value.idempotencyKey !== 'string' ||
     !isStringRecord(value.path) ||
     !isStringRecord(value.query) ||
     !('body' in value)
@@ -468,6 +474,7 @@ export function parseStartSyncExecutionInput(input: string): StartSyncExecutionI
   return {
     requestId: value.requestId,
     auth: { userId: value.auth.userId },
+    idempotencyKey: value.idempotencyKey,
     path: value.path,
     query: value.query,
     body: value.body,

@@ -230,6 +230,7 @@ export function createGateway(options: GatewayOptions): Server {
       requestId: event.requestContext.requestId,
       pathParameters: definedValues(event.pathParameters),
       queryParameters: definedValues(event.queryStringParameters),
+      headers: definedValues(event.headers),
       body: event.body ?? '',
       authorizer,
     });

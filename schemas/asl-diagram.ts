@@ -88,7 +88,9 @@ export function aslFlowchart(machine: AslMachine, path?: PathTaken): string[] {
       );
       if (nested.length === 0) {
         const [open, close] = SHAPES[state.Type] ?? ['[/', '/]'];
-        const text = state.Type === 'Fail' ? `${name}: ${String(state.Error)}` : name;
+        // A Fail that passes another failure on names its error by path.
+        const error = state.Error ?? (state.ErrorPath ? `error at ${state.ErrorPath}` : undefined);
+        const text = state.Type === 'Fail' && error ? `${name}: ${error}` : name;
         out.push(`${indent}${id(name)}${open}${label(text)}${close}`);
         continue;
       }

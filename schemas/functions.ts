@@ -55,6 +55,12 @@ export const functions: readonly FunctionDefinition[] = [
     entry: 'lambdas/tasks/validate-user-update.ts',
     tables: {},
   },
+  {
+    name: 'fingerprint-request',
+    kind: 'task',
+    entry: 'lambdas/tasks/fingerprint-request.ts',
+    tables: {},
+  },
   { name: 'issue-token', kind: 'task', entry: 'lambdas/tasks/issue-token.ts', tables: {}, jwtKey: 'sign' },
   { name: 'validate-article', kind: 'task', entry: 'lambdas/tasks/validate-article.ts', tables: {} },
   {

@@ -183,10 +183,13 @@ export const maxRequestBodyBytes = 200 * 1024;
  */
 export const executionHeader = 'X-Conduit-Execution';
 
-/** CORS: any origin may call the API; browsers send the Authorization header and may read the execution. */
+/**
+ * CORS: any origin may call the API; browsers send the Authorization and Idempotency-Key headers and may
+ * read the execution.
+ */
 export const cors = {
   allowOrigin: '*',
-  allowHeaders: ['Content-Type', 'Authorization', 'X-Requested-With'],
+  allowHeaders: ['Content-Type', 'Authorization', 'X-Requested-With', 'Idempotency-Key'],
   exposeHeaders: [executionHeader],
   allowMethods: ['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS'],
   maxAgeSeconds: 86400,

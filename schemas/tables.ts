@@ -6,6 +6,8 @@
  * Articles   article#<id> records and the slug# marker items; byAuthor lists an author's articles.
  * Relations  follows, favorites (both directions), comments and feed entries, under pk/sk;
  *            byFavoritingUser lists the articles a user favorited, newest article first.
+ * Idempotency  the Idempotency-Key of each keyed write and its outcome, kept 24 h
+ *            (state-machines/README.md).
  */
 export type KeyType = 'S' | 'N';
 
@@ -28,9 +30,11 @@ export interface TableDefinition {
   readonly globalIndexes: readonly GlobalIndexDefinition[];
   /** Tables whose changes drive the event workflows carry a stream. */
   readonly stream: boolean;
+  /** The number attribute (epoch seconds) after which DynamoDB's TTL deletes an item. */
+  readonly timeToLiveAttribute?: string;
 }
 
-export type TableId = 'Users' | 'Articles' | 'Relations';
+export type TableId = 'Users' | 'Articles' | 'Relations' | 'Idempotency';
 
 export const tables: readonly TableDefinition[] = [
   {
@@ -64,6 +68,13 @@ export const tables: readonly TableDefinition[] = [
       },
     ],
     stream: true,
+  },
+  {
+    id: 'Idempotency',
+    partitionKey: { name: 'pk', type: 'S' },
+    globalIndexes: [],
+    stream: false,
+    timeToLiveAttribute: 'expiresAt',
   },
 ];
 

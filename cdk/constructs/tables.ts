@@ -1,6 +1,7 @@
 /**
  * The DynamoDB tables of schemas/tables.ts, exactly as defined there: keys, global indexes and a
- * NEW_AND_OLD_IMAGES stream on the tables whose changes drive the event workflows.
+ * NEW_AND_OLD_IMAGES stream on the tables whose changes drive the event workflows, and TTL where
+ * a table names its attribute.
  */
 import { AttributeType, Billing, type ITableV2, StreamViewType, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
@@ -32,6 +33,7 @@ export class ConduitTables extends Construct {
         billing: Billing.onDemand(),
         pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
         dynamoStream: definition.stream ? StreamViewType.NEW_AND_OLD_IMAGES : undefined,
+        timeToLiveAttribute: definition.timeToLiveAttribute,
         deletionProtection: config.deletionProtection,
         removalPolicy: config.removalPolicy,
       });

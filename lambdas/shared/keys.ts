@@ -1,5 +1,5 @@
 /**
- * Item keys of the three tables (schemas/tables.ts). The ASL files build the same keys with
+ * Item keys of the tables (schemas/tables.ts). The ASL files build the same keys with
  * States.Format; the workflow tests read what they wrote through these functions, so both agree.
  */
 
@@ -50,3 +50,7 @@ export const partitionOf = {
   comments: (articleId: string) => `comments#${articleId}`,
   feed: (userId: string) => `feed#${userId}`,
 };
+
+// Idempotency table: a key is the caller's own; registration, which has no caller, shares one scope.
+export const idempotencyKey = (userId: string, key: string): string =>
+  `idempotency#${userId || 'anonymous'}#${key}`;

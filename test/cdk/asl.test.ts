@@ -15,6 +15,7 @@ import {
   taskStates,
 } from '../../schemas/asl.ts';
 import { ARTICLE_CHANGE_ATTRIBUTE, articleChanges } from '../../schemas/events.ts';
+import { type AslDocument, framed, ownStates } from '../../schemas/idempotency-frame.ts';
 import { fromRoot } from '../../schemas/paths.ts';
 import { type RetryPolicyName, retryPolicies, retryPolicyOf } from '../../schemas/retry-policies.ts';
 import { workflowFile, workflows } from '../../schemas/workflows.ts';
@@ -99,6 +100,12 @@ describe.each(cases)('%s', (_file, workflow) => {
   });
 
   if (workflow.definition.type === 'EXPRESS') {
+    test('is its own states inside the idempotency frame (npm run asl:frame)', () => {
+      // Parsed afresh: asl-validator adds fields to the document it checks.
+      const document = JSON.parse(workflow.text) as AslDocument;
+      expect(document).toEqual(framed(workflow.definition.name, document.Comment, ownStates(document)));
+    });
+
     test('retries end well inside the 29 s API Gateway waits', () => {
       for (const { state } of allStates(workflow.asl)) {
         for (const retrier of (state.Retry ?? []) as Retrier[]) {

@@ -59,6 +59,24 @@ describe('Data stack: the tables of schemas/tables.ts', () => {
     },
   );
 
+  test.each(tables.map((table) => [table.id, table] as const))(
+    '%s: TTL only where the definition names its attribute',
+    (_id, table) => {
+      const resource = dev.data.toJSON().Resources[logicalId(dev.stacks.data.tables[table.id])];
+      expect(resource.Properties.TimeToLiveSpecification).toEqual(
+        table.timeToLiveAttribute ? { AttributeName: table.timeToLiveAttribute, Enabled: true } : undefined,
+      );
+    },
+  );
+
+  test('idempotency keys expire by TTL on expiresAt', () => {
+    const resource = dev.data.toJSON().Resources[logicalId(dev.stacks.data.tables.Idempotency)];
+    expect(resource.Properties.TimeToLiveSpecification).toEqual({
+      AttributeName: 'expiresAt',
+      Enabled: true,
+    });
+  });
+
   test('dev tables are disposable', () => {
     dev.data.allResources('AWS::DynamoDB::GlobalTable', {
       DeletionPolicy: 'Delete',

@@ -17,7 +17,7 @@ export const requestInput = ({
   userId?: string;
   path?: Record<string, string>;
   body?: Json;
-}): Json => ({ requestId: randomUUID(), auth: { userId }, path, query: {}, body });
+}): Json => ({ requestId: randomUUID(), auth: { userId }, idempotencyKey: '', path, query: {}, body });
 
 /** Registers a user through the register-user workflow; returns its id, username and email. */
 export async function registerThroughWorkflow(

@@ -38,8 +38,10 @@ describe('the template files', () => {
     expect(response).not.toContain(stateMachineArnPlaceholder);
   });
 
-  it('never read headers', () => {
-    expect(request).not.toMatch(/\.header\b|params\(['"]/i);
+  it('read no header but Idempotency-Key, and that one by name only', () => {
+    expect(request.match(/\.header\b/g)).toHaveLength(2);
+    expect(request).toContain('$headerName.toLowerCase() == "idempotency-key"');
+    expect(request).not.toMatch(/params\(['"]/i);
   });
 
   it('assign the status override in exactly one place', () => {
@@ -54,7 +56,21 @@ describe('start-sync-execution.request.vtl', () => {
 
     expect(request.stateMachineArn).toBe(stateMachineArn);
     expect(request.name).toBe('c0ffee-1');
-    expect(input).toEqual({ requestId: 'c0ffee-1', auth: { userId: '' }, path: {}, query: {}, body });
+    expect(input).toEqual({
+      requestId: 'c0ffee-1',
+      auth: { userId: '' },
+      idempotencyKey: '',
+      path: {},
+      query: {},
+      body,
+    });
+  });
+
+  it('passes the Idempotency-Key header, whatever the case of its name, exactly', () => {
+    for (const name of ['Idempotency-Key', 'idempotency-key', 'IDEMPOTENCY-KEY']) {
+      expect(renderInput({ headers: { [name]: `k"e'y\\1` } }).input.idempotencyKey).toBe(`k"e'y\\1`);
+    }
+    expect(renderInput({ headers: { 'X-Idempotency-Key': 'other' } }).input.idempotencyKey).toBe('');
   });
 
   it('keeps any body content exactly: quotes, backslashes, newlines, unicode, single quotes', () => {
@@ -139,7 +155,7 @@ describe('start-sync-execution.request.vtl', () => {
     expect(renderInput({ authorizer: { userId: `u"'\\1` } }).input.auth).toEqual({ userId: `u"'\\1` });
   });
 
-  it('never puts a header in the input', () => {
+  it('puts no header but Idempotency-Key in the input', () => {
     const headers = {
       Authorization: 'Token eyJhbGciOiJFUzI1NiJ9.secret.signature',
       'Content-Type': 'application/json',
@@ -153,7 +169,15 @@ describe('start-sync-execution.request.vtl', () => {
       body: '{"article":{"title":"t"}}',
     });
 
-    expect(Object.keys(input).sort()).toEqual(['auth', 'body', 'path', 'query', 'requestId']);
+    expect(Object.keys(input).sort()).toEqual([
+      'auth',
+      'body',
+      'idempotencyKey',
+      'path',
+      'query',
+      'requestId',
+    ]);
+    expect(input.idempotencyKey).toBe('');
     expect(input.path).toEqual({ slug: 'path-slug' });
     for (const text of [request.input, JSON.stringify(request)]) {
       expect(text).not.toMatch(/authorization|eyJhbGci|secret|content-type|XMLHttpRequest|header-slug/i);

@@ -13,10 +13,13 @@ describe(FLOWS_FILE, () => {
     expect(readFileSync(fromRoot(FLOWS_FILE), 'utf8')).toBe(rendered);
   });
 
-  it('has a row per route and a chapter and a diagram per workflow', () => {
+  it('has a row per route, a chapter and a diagram per workflow, and one of the idempotency frame', () => {
     for (const route of routes) expect(rendered).toContain(`| \`${route.method} ${route.path}\` |`);
     for (const workflow of workflows) expect(rendered).toContain(`\n### ${workflow.name}\n`);
-    expect(rendered.match(/```mermaid\n/g)).toHaveLength(workflows.length);
+    expect(rendered).toContain('\n### The idempotency frame\n');
+    expect(rendered.match(/```mermaid\n/g)).toHaveLength(workflows.length + 1);
+    // Each express chapter draws its own states; the frame's are drawn once.
+    expect(rendered.match(/"Claim the idempotency key"/g)).toHaveLength(1);
   });
 
   it('derives the stream events from the keys and the Pipe filters', () => {
