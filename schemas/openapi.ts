@@ -5,7 +5,8 @@
  *
  * It follows the official RealWorld description on every path, status and schema they share;
  * whatever goes beyond it (the 503s, 409 on updates, 400 and 413 from the gateway, length and page
- * limits, an auth failure RealWorld does not list) carries `x-conduit-extension: true`
+ * limits, an auth failure RealWorld does not list, the Idempotency-Key header of the workflow routes
+ * and the 409 it adds) carries `x-conduit-extension: true`
  * (test/unit/openapi.test.ts compares the two).
  */
 import { z } from 'zod';
@@ -15,6 +16,8 @@ import {
   createArticleRequest,
   FEED_LENGTH,
   feedQuery,
+  IDEMPOTENCY_KEY_HEADER,
+  idempotencyKey,
   listArticlesQuery,
   loginRequest,
   registerUserRequest,
@@ -63,7 +66,10 @@ interface Operation {
   readonly query?: z.ZodObject;
   /** The success body (none for a 204); its status is the route's. */
   readonly success: { readonly name?: string; readonly schema?: z.ZodType };
-  /** What the route itself can answer besides success (401 comes from its auth mode, 503 from every route). */
+  /**
+   * What the route itself can answer besides success (401 comes from its auth mode, 503 from every
+   * route, 409 and 422 also from the Idempotency-Key of every workflow route).
+   */
   readonly errors: Partial<Record<ErrorStatus, string>>;
   /** Statuses and query parameters RealWorld does not list for this operation. */
   readonly beyondRealWorld?: readonly (ErrorStatus | string)[];
@@ -290,6 +296,27 @@ function queryParameters(query: z.ZodObject, beyond: ReadonlySet<unknown>): Json
   });
 }
 
+/**
+ * What an Idempotency-Key adds to the answers of a workflow route (docs/idempotency.md). RealWorld
+ * lists a 422 on every operation and a 409 only where ours list one too, so a 409 the key adds to an
+ * operation is ours.
+ */
+const idempotencyKeyErrors = {
+  409: `The ${IDEMPOTENCY_KEY_HEADER} is in use by a request still running: retry shortly.`,
+  422: `The ${IDEMPOTENCY_KEY_HEADER} is not 1 to 255 visible ASCII characters or was used with a different request.`,
+} as const;
+
+/** An operation's own description of a status, then what the Idempotency-Key adds to it. */
+const withKeyError = (own: string | undefined, keyError: string): string =>
+  own ? `${own.replace(/\.$/, '')}; or ${keyError.charAt(0).toLowerCase()}${keyError.slice(1)}` : keyError;
+
+/** The header of a workflow route (its schema's description is the parameter's). */
+function idempotencyKeyParameter(): Json {
+  const { $schema: _draft, description, ...schema } = z.toJSONSchema(idempotencyKey) as Json;
+  markLimits(schema);
+  return { name: IDEMPOTENCY_KEY_HEADER, in: 'header', required: false, description, schema, ...ours(true) };
+}
+
 function errorResponse(description: string, beyond: boolean, example?: unknown): Json {
   return {
     description,
@@ -335,6 +362,13 @@ function operationOf(route: Route, operation: Operation): Json {
     const code = Number(status) as ErrorStatus;
     if (code !== 401) errors[code] = errorResponse(description, beyond.has(code));
   }
+  if ('workflow' in route.target) {
+    for (const [status, keyError] of Object.entries(idempotencyKeyErrors)) {
+      const code = Number(status) as ErrorStatus;
+      const own = operation.errors[code];
+      errors[code] = errorResponse(withKeyError(own, keyError), beyond.has(code) || (code === 409 && !own));
+    }
+  }
   if (operation.body) {
     errors[413] = errorResponse(
       `The body is over ${maxRequestBodyBytes / 1024} KiB.`,
@@ -359,6 +393,7 @@ function operationOf(route: Route, operation: Operation): Json {
       ...PATH_PARAMETERS[name],
     })),
     ...(operation.query ? queryParameters(operation.query, beyond) : []),
+    ...('workflow' in route.target ? [idempotencyKeyParameter()] : []),
   ];
   return {
     tags: [operation.tag],

@@ -230,3 +230,18 @@ export const commentsQuery = z.object({
   cursor: cursorParameter(),
 });
 export type CommentsQuery = z.infer<typeof commentsQuery>;
+
+/**
+ * Beyond the spec: the header that makes a write idempotent (docs/idempotency.md). Its value is part
+ * of a DynamoDB key, hence 1 to 255 visible ASCII characters; the workflows answer 422 to any other.
+ */
+export const IDEMPOTENCY_KEY_HEADER = 'Idempotency-Key';
+export const idempotencyKey = z
+  .string()
+  .min(1)
+  .max(255)
+  .regex(/^[\x21-\x7e]+$/)
+  .meta({
+    description:
+      'Makes the write idempotent for 24 h (beyond the RealWorld spec). A retry with the same key and the same request (path, query and body) writes nothing and gets the first answer again, same status and body, a 4xx included; after a 503 or 500 the key is freed and the retry runs afresh. Keys are scoped to the caller (registration: to all anonymous callers). The key with another request is a 422; while its first request is still running, a 409 (retry shortly). Without the header nothing changes.',
+  });

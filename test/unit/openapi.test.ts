@@ -1,8 +1,9 @@
 /**
  * The OpenAPI document (schemas/openapi.ts): it documents exactly the routes of schemas/routes.ts,
  * it is a valid OpenAPI 3.1 document, each workflow route lists the statuses its ASL file can end
- * in, and it agrees with the official RealWorld description (read from ../shared at test time) on
- * every path, status and schema they share, whatever goes beyond it being marked `x-conduit-extension`.
+ * in and takes the Idempotency-Key header (no other route does), and it agrees with the official
+ * RealWorld description (read from ../shared at test time) on every path, status and schema they
+ * share, whatever goes beyond it being marked `x-conduit-extension`.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
@@ -61,6 +62,45 @@ describe('the OpenAPI document', () => {
     expect(Object.keys(operationAt(method, path)?.responses as Json)).toEqual(
       expect.arrayContaining([...statuses]),
     );
+  });
+});
+
+describe('the Idempotency-Key header', () => {
+  const keyOf = (operation: Json | undefined) =>
+    ((operation?.parameters ?? []) as Json[]).find((parameter) => parameter.in === 'header');
+  const workflowRoutes = routes.filter((route) => 'workflow' in route.target);
+
+  it.each(workflowRoutes.map((route) => [routeKey(route), route] as const))(
+    '%s takes it, with the 409 and 422 it adds',
+    (_key, route) => {
+      const operation = operationAt(route.method, route.path);
+      expect(keyOf(operation)).toMatchObject({ name: 'Idempotency-Key', required: false, [EXTENSION]: true });
+      const responses = operation?.responses as Record<string, Json>;
+      expect(responses['409']?.description).toMatch(/Idempotency-Key is in use by a request still running/);
+      expect(responses['422']?.description).toMatch(
+        /Idempotency-Key is not 1 to 255 visible ASCII characters/,
+      );
+    },
+  );
+
+  it('is taken by no route a Lambda serves (login and reads write nothing)', () => {
+    const lambdaRoutes = routes.filter((route) => !workflowRoutes.includes(route));
+    expect(lambdaRoutes.length).toBeGreaterThan(0);
+    for (const route of lambdaRoutes) expect(keyOf(operationAt(route.method, route.path))).toBeUndefined();
+  });
+
+  it('admits 1 to 255 visible ASCII characters and nothing else', () => {
+    const schema = keyOf(operationAt('POST', '/api/articles'))?.schema as Json;
+    const admits = (key: string) =>
+      key.length >= (schema.minLength as number) &&
+      key.length <= (schema.maxLength as number) &&
+      new RegExp(schema.pattern as string).test(key);
+    for (const key of ['a', '!', '~', 'x'.repeat(255), '0b7c4e1a-9f7e-4b0e-8c1d-2f3a4b5c6d7e']) {
+      expect({ key, admitted: admits(key) }).toEqual({ key, admitted: true });
+    }
+    for (const key of ['', 'x'.repeat(256), ' ', 'two words', 'tab\t', 'é', '\u007f']) {
+      expect({ key, admitted: admits(key) }).toEqual({ key, admitted: false });
+    }
   });
 });
 
@@ -292,20 +332,10 @@ describeOfficial(
     });
 
     it('leaves out only the 422s of routes that take nothing to validate', () => {
-      // RealWorld lists a 422 on every operation; these take no body and no query, so nothing
-      // they receive can be invalid (a bad path parameter names nothing: 404).
+      // RealWorld lists a 422 on every operation; these reads take no body, no query and no
+      // Idempotency-Key, so nothing they receive can be invalid (a bad path parameter names nothing: 404).
       expect(omitted.sort()).toEqual(
-        [
-          'GET /user 422',
-          'GET /profiles/{username} 422',
-          'DELETE /profiles/{username}/follow 422',
-          'GET /articles/{slug} 422',
-          'DELETE /articles/{slug} 422',
-          'POST /articles/{slug}/favorite 422',
-          'DELETE /articles/{slug}/favorite 422',
-          'DELETE /articles/{slug}/comments/{id} 422',
-          'GET /tags 422',
-        ].sort(),
+        ['GET /user 422', 'GET /profiles/{username} 422', 'GET /articles/{slug} 422', 'GET /tags 422'].sort(),
       );
     });
 
@@ -315,6 +345,11 @@ describeOfficial(
       expect(operationAt('PUT', '/api/user')?.responses).toHaveProperty(['409', EXTENSION], true);
       expect(operationAt('PUT', '/api/articles/{slug}')?.responses).toHaveProperty(['409', EXTENSION], true);
       expect(operationAt('GET', '/api/tags')?.responses).toHaveProperty(['503', EXTENSION], true);
+      expect(operationAt('DELETE', '/api/articles/{slug}')?.responses).toHaveProperty(
+        ['409', EXTENSION],
+        true,
+      );
+      expect(operationAt('POST', '/api/articles')?.responses).not.toHaveProperty(['409', EXTENSION]);
     });
   },
 );
