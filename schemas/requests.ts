@@ -243,5 +243,5 @@ export const idempotencyKey = z
   .regex(/^[\x21-\x7e]+$/)
   .meta({
     description:
-      'Makes the write idempotent for 24 h (beyond the RealWorld spec). A retry with the same key and the same request (path, query and body) writes nothing and gets the first answer again, same status and body, a 4xx included; after a 503 or 500 the key is freed and the retry runs afresh. Keys are scoped to the caller (registration: to all anonymous callers). The key with another request is a 422; while its first request is still running, a 409 (retry shortly). Without the header nothing changes.',
+      'Makes the write idempotent for 24 h (beyond the RealWorld spec). A retry with the same key and the same request (path, query and body) writes nothing and gets the first answer again, same status and body, an error included; only a 503 for concurrent changes frees the key, so that the retry runs afresh. Keys are scoped to the caller (registration: to all anonymous callers). The key with another request is a 422; while its first request is still running, a 409 (retry shortly). Without the header nothing changes.',
   });

@@ -2,7 +2,7 @@
  * The API docs over real HTTP: `/api/openapi.json` serves the document of schemas/openapi.ts with the
  * server the client reached, `/api/docs` the Swagger UI page with its script and style from the
  * swagger-ui-dist package; and real responses of every route, in every status class the document
- * lists for it (5xx through the fault injector), match the document.
+ * lists for it (5xx through the fault injector), with an Idempotency-Key too, match the document.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -55,18 +55,43 @@ describe('responses match the document', () => {
   let check: ReturnType<typeof responseChecker>;
   const seen: CheckedResponse[] = [];
 
+  interface CallOptions {
+    body?: unknown;
+    token?: string;
+    idempotencyKey?: string;
+    faults?: string;
+    status: number;
+  }
+
+  /** A call with an Idempotency-Key header, which the tests' API client does not send. */
+  async function keyedCall(method: string, path: string, options: CallOptions): Promise<ApiResponse> {
+    const response = await fetch(`${runtime().url}${path}`, {
+      method,
+      headers: {
+        'Idempotency-Key': options.idempotencyKey ?? '',
+        ...(options.body === undefined ? {} : { 'Content-Type': 'application/json' }),
+        ...(options.token ? { Authorization: `Token ${options.token}` } : {}),
+      },
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+    });
+    const text = await response.text();
+    return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
+  }
+
   /** A call whose response must be documented: its status and body. */
   async function expectDocumented(
     method: 'GET' | 'POST' | 'PUT' | 'DELETE',
     path: string,
-    options: { body?: unknown; token?: string; faults?: string; status: number },
+    options: CallOptions,
   ): Promise<ApiResponse> {
     if (options.faults) {
       runtime().faults.set(parseFaultSpec(options.faults));
       // A token the cached authorizer has decided on would never reach a faulted authorizer.
       runtime().authorizerCache.flush();
     }
-    const response = await api.raw(method, path, options.body, options.token);
+    const response = options.idempotencyKey
+      ? await keyedCall(method, path, options)
+      : await api.raw(method, path, options.body, options.token);
     runtime().faults.clear();
     expect({ call: `${method} ${path}`, status: response.status }).toEqual({
       call: `${method} ${path}`,
@@ -237,6 +262,23 @@ describe('responses match the document', () => {
       token: author,
       faults: authorizerDown,
       status: 503,
+    });
+    // An Idempotency-Key: the first answer, its replay, the key with another request, an unusable key.
+    const idempotencyKey = uniqueName('docs-key');
+    const keyedComment = { body: { comment: { body: 'Once' } }, token: author, idempotencyKey };
+    const first = await expectDocumented('POST', `${article}/comments`, { ...keyedComment, status: 201 });
+    const replay = await expectDocumented('POST', `${article}/comments`, { ...keyedComment, status: 201 });
+    expect(replay.body).toEqual(first.body);
+    const reused = await expectDocumented('POST', `${article}/comments`, {
+      ...keyedComment,
+      body: { comment: { body: 'Twice' } },
+      status: 422,
+    });
+    expect(reused.body).toEqual({ errors: { 'Idempotency-Key': ['was used with a different request'] } });
+    await expectDocumented('DELETE', `${article}/favorite`, {
+      token: reader.token,
+      idempotencyKey: 'two words',
+      status: 422,
     });
     await expectDocumented('GET', `${article}/comments`, { token: reader.token, status: 200 });
     await expectDocumented('GET', `/api/articles/${uniqueName('none')}/comments`, { status: 404 });
