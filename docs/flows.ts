@@ -14,7 +14,7 @@ import { type AslMachine, allStates, loadWorkflow, taskResource } from '../schem
 import { aslFlowchart } from '../schemas/asl-diagram.ts';
 import { type EventSourceDefinition, eventSources } from '../schemas/events.ts';
 import { functionSubstitution, functions } from '../schemas/functions.ts';
-import { type AslDocument, framed, ownStates } from '../schemas/idempotency-frame.ts';
+import { framed, ownStates } from '../schemas/idempotency-frame.ts';
 import { fromRoot } from '../schemas/paths.ts';
 import { type Route, routes } from '../schemas/routes.ts';
 import { type TableId, tableSubstitution, tables } from '../schemas/tables.ts';
@@ -325,7 +325,7 @@ function frameChapter(): string[] {
     "The item accesses of each workflow include the frame's.",
     '',
     '```mermaid',
-    ...aslFlowchart(frame as unknown as AslMachine),
+    ...aslFlowchart(frame),
     '```',
     '',
   ];
@@ -377,9 +377,7 @@ function workflowChapter(workflow: WorkflowDefinition): string[] {
     ...(workflow.type === 'EXPRESS' ? ['', `Its own states, which run inside ${FRAME_LINK}:`] : []),
     '',
     '```mermaid',
-    ...aslFlowchart(
-      workflow.type === 'EXPRESS' ? (ownStates(asl as unknown as AslDocument) as AslMachine) : asl,
-    ),
+    ...aslFlowchart(workflow.type === 'EXPRESS' ? ownStates(asl) : asl),
     '```',
     '',
     `Lambda tasks: ${lambdas.join(', ') || 'none'}.${starts.length > 0 ? ` Starts ${starts.join(', ')}.` : ''}`,

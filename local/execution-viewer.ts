@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { type AslMachine, allStates, loadWorkflow } from '../schemas/asl.ts';
 import { aslFlowchart, pathTaken } from '../schemas/asl-diagram.ts';
+import { PASS_ON_STATE, RUN_STATE } from '../schemas/idempotency-frame.ts';
 import { findWorkflow } from '../schemas/workflows.ts';
 import {
   type ExecutionHistory,
@@ -113,12 +114,13 @@ const escaped = (run: StateRun): boolean =>
 
 /**
  * The states that failed the execution: an error left them and every Parallel or Map state around
- * them (none of which caught it).
+ * them (none of which caught it, or the idempotency frame's, which caught it to pass it on).
  */
 function failedStates(execution: ExecutionRecord, asl: AslMachine): Set<string> {
   if (execution.status !== 'FAILED') return new Set();
   const within = new Map(allStates(asl).map((visited) => [visited.name, visited.within]));
   const left = new Set(execution.states.filter(escaped).map((run) => run.name));
+  if (left.has(PASS_ON_STATE)) left.add(RUN_STATE);
   return new Set([...left].filter((name) => (within.get(name) ?? []).every((outer) => left.has(outer))));
 }
 

@@ -1,9 +1,11 @@
-/** Creates the tables of schemas/tables.ts in DynamoDB Local (idempotent). */
+/** Creates the tables of schemas/tables.ts in DynamoDB Local, TTL included (idempotent). */
 import {
   type AttributeDefinition,
   CreateTableCommand,
+  DescribeTimeToLiveCommand,
   type DynamoDBClient,
   ResourceInUseException,
+  UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { type TableDefinition, type TableId, tables } from '../schemas/tables.ts';
 
@@ -58,5 +60,20 @@ export async function createTables(client: DynamoDBClient, names: TableNames): P
     } catch (error) {
       if (!(error instanceof ResourceInUseException)) throw error;
     }
+    if (table.timeToLiveAttribute) await enableTimeToLive(client, names[table.id], table.timeToLiveAttribute);
   }
+}
+
+/** DynamoDB Local deletes expired items as AWS does, sooner (within about 30 s: docs/local-runtime.md). */
+async function enableTimeToLive(client: DynamoDBClient, tableName: string, attribute: string): Promise<void> {
+  const { TimeToLiveDescription } = await client.send(
+    new DescribeTimeToLiveCommand({ TableName: tableName }),
+  );
+  if (TimeToLiveDescription?.TimeToLiveStatus === 'ENABLED') return;
+  await client.send(
+    new UpdateTimeToLiveCommand({
+      TableName: tableName,
+      TimeToLiveSpecification: { AttributeName: attribute, Enabled: true },
+    }),
+  );
 }

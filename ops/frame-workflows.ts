@@ -4,13 +4,14 @@
  * framed is framed again from its own states, so the command can be repeated.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { type AslDocument, framed, ownStates, RUN_STATE } from '../schemas/idempotency-frame.ts';
+import type { AslMachine } from '../schemas/asl.ts';
+import { framed, ownStates, RUN_STATE } from '../schemas/idempotency-frame.ts';
 import { fromRoot } from '../schemas/paths.ts';
 import { workflowFile, workflows } from '../schemas/workflows.ts';
 
 for (const workflow of workflows.filter(({ type }) => type === 'EXPRESS')) {
   const path = fromRoot(workflowFile(workflow));
-  const document = JSON.parse(readFileSync(path, 'utf8')) as AslDocument;
+  const document = JSON.parse(readFileSync(path, 'utf8')) as AslMachine;
   const own = RUN_STATE in document.States ? ownStates(document) : document;
   const states = { StartAt: own.StartAt, States: own.States };
   writeFileSync(path, `${JSON.stringify(framed(workflow.name, document.Comment, states), null, 2)}\n`);

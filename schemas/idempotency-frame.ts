@@ -10,6 +10,7 @@
  * running past its lease (its execution died) or claimed by this very execution (a retried put that
  * DynamoDB had applied); any other claim fails and the first outcome decides the answer.
  */
+import type { AslMachine } from './asl.ts';
 import { functionSubstitution } from './functions.ts';
 import { retryPolicies } from './retry-policies.ts';
 import { tableSubstitution } from './tables.ts';
@@ -22,23 +23,24 @@ import { tableSubstitution } from './tables.ts';
  */
 export const businessErrors = ['Validation', 'Unauthorized', 'Forbidden', 'NotFound', 'Conflict'] as const;
 
+/** The request header that carries the key (also read, by name, by the request template). */
+export const IDEMPOTENCY_KEY_HEADER = 'Idempotency-Key';
+/** A key is part of a DynamoDB key: 1 to 255 visible ASCII characters. */
+export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+/** The longest an EXPRESS execution runs: a claim whose execution died frees its key after this. */
+export const LEASE_SECONDS = 300;
+/** How long a key and its outcome are kept (the item's TTL). */
+export const RETENTION_SECONDS = 24 * 60 * 60;
+
 /** The states a workflow's own are wrapped in: the Parallel that runs them. */
 export const RUN_STATE = 'Run the request';
+/** The Fail state that fails the execution with the failure of the workflow's own states. */
+export const PASS_ON_STATE = 'Fail as the request did';
 
 export const idempotencyErrors = {
   reused: { errors: { 'Idempotency-Key': ['was used with a different request'] } },
   busy: { errors: { 'Idempotency-Key': ['is in use by a request still running, retry shortly'] } },
 } as const;
-
-export interface WorkflowStates {
-  readonly StartAt: string;
-  readonly States: Record<string, unknown>;
-}
-
-export interface AslDocument extends WorkflowStates {
-  readonly Comment?: string;
-  readonly [field: string]: unknown;
-}
 
 const table = `\${${tableSubstitution('Idempotency')}}`;
 const key = { pk: { 'S.$': '$.idempotency.value.pk' } };
@@ -58,9 +60,9 @@ const outcomeItem = (outcome: string, kept: Record<string, unknown>) => ({
 });
 
 /** The whole definition of an express workflow: its own states inside the frame. */
-export function framed(workflow: string, comment: string | undefined, own: WorkflowStates): AslDocument {
+export function framed(workflow: string, comment: unknown, own: AslMachine): AslMachine {
   return {
-    ...(comment === undefined ? {} : { Comment: comment }),
+    ...(typeof comment === 'string' ? { Comment: comment } : {}),
     StartAt: 'Is an idempotency key given?',
     States: {
       'Is an idempotency key given?': {
@@ -246,19 +248,18 @@ export function framed(workflow: string, comment: string | undefined, own: Workf
       },
       'Answer as the request did': {
         Type: 'Choice',
-        Choices: [{ Variable: '$.failure', IsPresent: true, Next: 'Fail as the request did' }],
+        Choices: [{ Variable: '$.failure', IsPresent: true, Next: PASS_ON_STATE }],
         Default: 'Answer with the response',
       },
-      'Fail as the request did': { Type: 'Fail', ErrorPath: '$.failure.Error', CausePath: '$.failure.Cause' },
+      [PASS_ON_STATE]: { Type: 'Fail', ErrorPath: '$.failure.Error', CausePath: '$.failure.Cause' },
       'Answer with the response': { Type: 'Pass', InputPath: '$.response.value', End: true },
     },
   };
 }
 
 /** A framed workflow's own states: the branch of its "Run the request" Parallel. */
-export function ownStates(document: AslDocument): WorkflowStates {
-  const run = document.States[RUN_STATE] as { Branches?: WorkflowStates[] } | undefined;
-  const own = run?.Branches?.[0];
+export function ownStates(machine: AslMachine): AslMachine {
+  const own = machine.States[RUN_STATE]?.Branches?.[0];
   if (!own) throw new Error(`no "${RUN_STATE}" Parallel: the file is not framed (npm run asl:frame)`);
   return own;
 }

@@ -10,13 +10,13 @@
  * (test/unit/openapi.test.ts compares the two).
  */
 import { z } from 'zod';
+import { IDEMPOTENCY_KEY_HEADER } from './idempotency-frame.ts';
 import {
   addCommentRequest,
   commentsQuery,
   createArticleRequest,
   FEED_LENGTH,
   feedQuery,
-  IDEMPOTENCY_KEY_HEADER,
   idempotencyKey,
   listArticlesQuery,
   loginRequest,

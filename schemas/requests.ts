@@ -3,6 +3,7 @@
  * Messages are the RealWorld ones: a field that is missing, null or blank "can't be blank".
  */
 import { z } from 'zod';
+import { IDEMPOTENCY_KEY_PATTERN, RETENTION_SECONDS } from './idempotency-frame.ts';
 
 const BLANK = "can't be blank";
 export const MIN_PASSWORD_LENGTH = 8;
@@ -235,13 +236,11 @@ export type CommentsQuery = z.infer<typeof commentsQuery>;
  * Beyond the spec: the header that makes a write idempotent (docs/idempotency.md). Its value is part
  * of a DynamoDB key, hence 1 to 255 visible ASCII characters; the workflows answer 422 to any other.
  */
-export const IDEMPOTENCY_KEY_HEADER = 'Idempotency-Key';
 export const idempotencyKey = z
   .string()
   .min(1)
   .max(255)
-  .regex(/^[\x21-\x7e]+$/)
+  .regex(IDEMPOTENCY_KEY_PATTERN)
   .meta({
-    description:
-      'Makes the write idempotent for 24 h (beyond the RealWorld spec). A retry with the same key and the same request (path, query and body) writes nothing and gets the first answer again, same status and body, an error included; only a 503 for concurrent changes frees the key, so that the retry runs afresh. Keys are scoped to the caller (registration: to all anonymous callers). The key with another request is a 422; while its first request is still running, a 409 (retry shortly). Without the header nothing changes.',
+    description: `Makes the write idempotent for ${RETENTION_SECONDS / 3600} h (beyond the RealWorld spec). A retry with the same key and the same request (path, query and body) writes nothing and gets the first answer again, same status and body, an error included; only a 503 for concurrent changes frees the key, so that the retry runs afresh. Keys are scoped to the caller (registration: to all anonymous callers). The key with another request is a 422; while its first request is still running, a 409 (retry shortly). Without the header nothing changes.`,
   });

@@ -11,6 +11,7 @@
  *         status it answers when it succeeds (its output is the response body; none for 204),
  *         or a Lambda function (schemas/functions.ts, proxy integration), which answers its own.
  */
+import { IDEMPOTENCY_KEY_HEADER } from './idempotency-frame.ts';
 export type AuthMode = 'none' | 'optional' | 'required';
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
@@ -189,7 +190,7 @@ export const executionHeader = 'X-Conduit-Execution';
  */
 export const cors = {
   allowOrigin: '*',
-  allowHeaders: ['Content-Type', 'Authorization', 'X-Requested-With', 'Idempotency-Key'],
+  allowHeaders: ['Content-Type', 'Authorization', 'X-Requested-With', IDEMPOTENCY_KEY_HEADER],
   exposeHeaders: [executionHeader],
   allowMethods: ['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS'],
   maxAgeSeconds: 86400,

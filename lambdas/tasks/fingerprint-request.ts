@@ -9,15 +9,14 @@
  */
 import { createHash, scrypt } from 'node:crypto';
 import { promisify } from 'node:util';
+import {
+  IDEMPOTENCY_KEY_PATTERN,
+  LEASE_SECONDS,
+  RETENTION_SECONDS,
+} from '../../schemas/idempotency-frame.ts';
 import { idempotencyKey } from '../shared/keys.ts';
 import { workflowTask } from '../shared/observability.ts';
 
-/** The longest an EXPRESS execution runs: a claim whose execution died frees its key after this. */
-export const LEASE_SECONDS = 300;
-/** How long a key and its outcome are kept (the item's TTL). */
-export const RETENTION_SECONDS = 24 * 60 * 60;
-
-const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 export const UNUSABLE_KEY = { errors: { 'Idempotency-Key': ['must be 1 to 255 visible ASCII characters'] } };
 
 export interface FingerprintInput {
@@ -67,7 +66,7 @@ export async function fingerprintOf(
 }
 
 export const handler = workflowTask(async (input: FingerprintInput): Promise<FingerprintResult> => {
-  if (!KEY_PATTERN.test(input.key)) return UNUSABLE_KEY;
+  if (!IDEMPOTENCY_KEY_PATTERN.test(input.key)) return UNUSABLE_KEY;
   const pk = idempotencyKey(input.userId, input.key);
   const now = Math.floor(Date.now() / 1000);
   return {

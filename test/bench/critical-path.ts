@@ -3,10 +3,13 @@
  * the request waits for. Each Task of an EXPRESS workflow is one call (a DynamoDB integration or a
  * Lambda invoke); a Parallel state costs its longest branch, a Map its iterator's chain (iterations
  * run side by side); Choice, Pass, Succeed and Fail cost none. Catch paths are the error path and
- * are left out. The authorizer's invoke comes first on every route that has one. The runner
+ * are left out. The authorizer's invoke comes first on every route that has one. A workflow's path is
+ * that of its own states, which a request without an Idempotency-Key runs: the idempotency frame adds
+ * no call to it (with a key it adds three: the fingerprint, the claim and keeping the outcome). The runner
  * confirms it: test/bench/counters.ts counts the dependent round trips the runtime actually made.
  */
 import { type AslMachine, loadWorkflow, taskResource } from '../../schemas/asl.ts';
+import { ownStates } from '../../schemas/idempotency-frame.ts';
 import { type Route, routes } from '../../schemas/routes.ts';
 import { findWorkflow } from '../../schemas/workflows.ts';
 
@@ -56,7 +59,7 @@ export function criticalPath(route: Route): CriticalPath {
   const target =
     'lambda' in route.target
       ? [`λ ${route.target.lambda} (its own calls: see the measured round trips)`]
-      : longestChain(loadWorkflow(findWorkflow(route.target.workflow)).asl);
+      : longestChain(ownStates(loadWorkflow(findWorkflow(route.target.workflow)).asl));
   const chain = [...authorizer, ...target];
   return { route: `${route.method} ${route.path}`, links: chain.length, chain };
 }

@@ -7,6 +7,7 @@ import { readdirSync } from 'node:fs';
 import aslValidator from 'asl-validator';
 import { statusOfError } from '../../lambdas/shared/errors.ts';
 import {
+  type AslMachine,
   type AslState,
   allStates,
   assertSupported,
@@ -15,7 +16,7 @@ import {
   taskStates,
 } from '../../schemas/asl.ts';
 import { ARTICLE_CHANGE_ATTRIBUTE, articleChanges } from '../../schemas/events.ts';
-import { type AslDocument, framed, ownStates } from '../../schemas/idempotency-frame.ts';
+import { framed, ownStates } from '../../schemas/idempotency-frame.ts';
 import { fromRoot } from '../../schemas/paths.ts';
 import { type RetryPolicyName, retryPolicies, retryPolicyOf } from '../../schemas/retry-policies.ts';
 import { workflowFile, workflows } from '../../schemas/workflows.ts';
@@ -102,7 +103,7 @@ describe.each(cases)('%s', (_file, workflow) => {
   if (workflow.definition.type === 'EXPRESS') {
     test('is its own states inside the idempotency frame (npm run asl:frame)', () => {
       // Parsed afresh: asl-validator adds fields to the document it checks.
-      const document = JSON.parse(workflow.text) as AslDocument;
+      const document = JSON.parse(workflow.text) as AslMachine;
       expect(document).toEqual(framed(workflow.definition.name, document.Comment, ownStates(document)));
     });
 

@@ -3,10 +3,9 @@ import {
   canonicalJson,
   type FingerprintInput,
   handler,
-  LEASE_SECONDS,
-  RETENTION_SECONDS,
   UNUSABLE_KEY,
 } from '../../lambdas/tasks/fingerprint-request.ts';
+import { LEASE_SECONDS, RETENTION_SECONDS } from '../../schemas/idempotency-frame.ts';
 
 const request = (overrides: Partial<FingerprintInput> = {}): FingerprintInput => ({
   workflow: 'create-article',
