@@ -69,6 +69,15 @@ describe('npm run bench', () => {
     expect(created?.request.executions['create-article']?.executions).toBe(1);
     expect(created?.request.writeUnits).toBeGreaterThan(0);
     expect(created?.events.executions['article-events']?.executions).toBeGreaterThanOrEqual(1);
+    // A key adds the fingerprint's invoke, the claim and keeping the outcome; its replay writes nothing.
+    const keyed = counted.find(({ name }) => name === 'create article, keyed')?.counted.request;
+    const operations = (usage?: typeof keyed) => usage?.dynamoDbByOperation ?? {};
+    expect(keyed?.lambdas['fingerprint-request']?.invocations).toBe(1);
+    expect(operations(keyed).PutItem).toBe((operations(created?.request).PutItem ?? 0) + 2);
+    const replayed = counted.find(({ name }) => name === 'create article, replayed');
+    expect(replayed?.status).toBe(201);
+    expect(operations(replayed?.counted.request)).toEqual({ PutItem: 1, GetItem: 1 });
+    expect(replayed?.counted.events.executions['article-events']).toBeUndefined();
 
     // The DynamoDB links of a workflow's critical path are the dependent round trips the runner saw
     // (unfavorite: favorite's critical path is the branch that slug markers from before a deploy take).
@@ -109,7 +118,12 @@ describe('npm run bench', () => {
     const writes = [...(await timeWrites(runtime(), 'async events', writers, writing, () => {})), ...settled];
     expect(writes.map(({ plan, mode, result }) => [plan, mode, result.requests, result.non2xx])).toEqual(
       (['async events', 'settle'] as const).flatMap((mode) =>
-        (['favorite pairs', 'comment', 'create article'] as const).map((plan) => [plan, mode, 10, 0]),
+        (['favorite pairs', 'comment', 'create article', 'create article, keyed'] as const).map((plan) => [
+          plan,
+          mode,
+          10,
+          0,
+        ]),
       ),
     );
     // Every feed holds the article (measureFanOut checks it), in ⌈30 / 25⌉ batches without retries.

@@ -14,12 +14,19 @@ interface Answer {
 
 /** JSON in, JSON out, `Authorization: Token …` (the bench runs outside jest, without test/support). */
 export function apiOf(runtime: Runtime) {
-  const call = async (method: string, path: string, body?: unknown, token?: string): Promise<Answer> => {
+  const call = async (
+    method: string,
+    path: string,
+    body?: unknown,
+    token?: string,
+    headers: Record<string, string> = {},
+  ): Promise<Answer> => {
     const response = await fetch(`${runtime.url}${path}`, {
       method,
       headers: {
         ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
         ...(token ? { Authorization: `Token ${token}` } : {}),
+        ...headers,
       },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
@@ -28,7 +35,8 @@ export function apiOf(runtime: Runtime) {
   };
   return {
     get: (path: string, token?: string) => call('GET', path, undefined, token),
-    post: (path: string, body?: unknown, token?: string) => call('POST', path, body, token),
+    post: (path: string, body?: unknown, token?: string, headers?: Record<string, string>) =>
+      call('POST', path, body, token, headers),
     put: (path: string, body?: unknown, token?: string) => call('PUT', path, body, token),
     delete: (path: string, token?: string) => call('DELETE', path, undefined, token),
   };
@@ -203,6 +211,17 @@ export async function countRequests(
       ),
     );
     const own = created.body?.article?.slug as string;
+    // The same write sent with an Idempotency-Key, then again: what the key adds, and what a replay costs.
+    const keyed = {
+      article: { title: uniqueName('Counted keyed'), description: 'd', body: 'b', tagList: [tag] },
+    };
+    const key = { 'Idempotency-Key': uniqueName('counted-key') };
+    await count('create article, keyed', 'POST /api/articles', () =>
+      api.post('/api/articles', keyed, writer, key),
+    );
+    await count('create article, replayed', 'POST /api/articles', () =>
+      api.post('/api/articles', keyed, writer, key),
+    );
     await count('update article', 'PUT /api/articles/{slug}', () =>
       api.put(`/api/articles/${own}`, { article: { body: 'Changed' } }, writer),
     );

@@ -167,9 +167,24 @@ export class Counters {
         const input = args.input as { ReturnConsumedCapacity?: string };
         const asked = CAPACITY_OPERATIONS.has(operation) && input.ReturnConsumedCapacity === undefined;
         if (asked) input.ReturnConsumedCapacity = 'TOTAL';
-        const { result, usage } = await this.call(() => next(args));
-        usage.dynamoDbCalls++;
-        usage.dynamoDbByOperation[operation] = (usage.dynamoDbByOperation[operation] ?? 0) + 1;
+        const counted = (usage: Usage) => {
+          usage.dynamoDbCalls++;
+          usage.dynamoDbByOperation[operation] = (usage.dynamoDbByOperation[operation] ?? 0) + 1;
+        };
+        let answered: Awaited<ReturnType<typeof next>>;
+        let usage: Usage;
+        try {
+          ({ result: answered, usage } = await this.call(() => next(args)));
+        } catch (error) {
+          // Refused calls count too. A single-item write whose condition failed consumed capacity all
+          // the same, and answers none: one unit, the size of every item these writes touch.
+          const refused = this.usage[this.phase()];
+          counted(refused);
+          if ((error as Error).name === 'ConditionalCheckFailedException') refused.writeUnits += 1;
+          throw error;
+        }
+        const result = answered;
+        counted(usage);
         const output = result.output as {
           ConsumedCapacity?: ConsumedCapacity | ConsumedCapacity[];
           Item?: unknown;

@@ -8,7 +8,7 @@
  */
 import autocannon, { type Request } from 'autocannon';
 
-export type WritePlan = 'favorite pairs' | 'comment' | 'create article';
+export type WritePlan = 'favorite pairs' | 'comment' | 'create article' | 'create article, keyed';
 
 export interface LoadPlan {
   readonly url: string;
@@ -94,6 +94,7 @@ function writeRequests(write: NonNullable<LoadPlan['write']>): Request[] {
         },
       ];
     case 'create article':
+    case 'create article, keyed':
       return [
         {
           method: 'POST',
@@ -105,10 +106,13 @@ function writeRequests(write: NonNullable<LoadPlan['write']>): Request[] {
               body: 'b',
               tagList: ['timed'],
             };
+            // Keyed: each article under a key of its own, as a client that may retry sends it.
+            const key =
+              write.plan === 'create article, keyed' ? { 'Idempotency-Key': `timed-${run}-${unit}` } : {};
             return {
               ...request,
               path: '/api/articles',
-              headers: json(token),
+              headers: { ...json(token), ...key },
               body: JSON.stringify({ article }),
             };
           },

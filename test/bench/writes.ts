@@ -1,6 +1,6 @@
 /**
- * Writes under load: favorite/unfavorite pairs, comments and new articles, each request on a fresh
- * target (load-process.ts), timed by the same generator as the reads. Run on a runtime with
+ * Writes under load: favorite/unfavorite pairs, comments and new articles (also each sent with an
+ * Idempotency-Key, side by side with the unkeyed ones), each request on a fresh target (load-process.ts), timed by the same generator as the reads. Run on a runtime with
  * `asyncEvents` this is the production path (a write answers before its stream events are
  * processed); on a read-your-writes runtime every write also waits for the events of every write
  * before it (settle mode), reported apart.
@@ -29,7 +29,7 @@ export interface Writers {
   readonly slugs: readonly string[];
 }
 
-const PLANS: readonly WritePlan[] = ['favorite pairs', 'comment', 'create article'];
+const PLANS: readonly WritePlan[] = ['favorite pairs', 'comment', 'create article', 'create article, keyed'];
 
 export async function timeWrites(
   runtime: Runtime,
