@@ -52,6 +52,49 @@ const longestWait = ({ IntervalSeconds = 1, MaxAttempts = 3, BackoffRate = 2, Ma
     Math.min(IntervalSeconds * BackoffRate ** attempt, MaxDelaySeconds ?? Number.POSITIVE_INFINITY),
   ).reduce((sum, wait) => sum + wait, 0);
 
+/** A Task writing DynamoDB, or a Parallel holding one. */
+const WRITE_ACTIONS = new Set([
+  'putItem',
+  'updateItem',
+  'deleteItem',
+  'transactWriteItems',
+  'batchWriteItem',
+]);
+const writes = (state: AslState): boolean => {
+  const resource = taskResource(state.Resource ?? '');
+  if (resource?.kind === 'dynamodb') return WRITE_ACTIONS.has(resource.action);
+  return (state.Branches ?? []).some((branch) => Object.values(branch.States).some(writes));
+};
+
+/** The states a write can lead to (Catch paths included): whatever they do may follow a write. */
+function statesAfterWrites(machine: AslMachine): Set<string> {
+  const after = new Set<string>();
+  const pending = Object.entries(machine.States)
+    .filter(([, state]) => writes(state))
+    .map(([name]) => name);
+  for (let name = pending.pop(); name !== undefined; name = pending.pop()) {
+    if (after.has(name)) continue;
+    after.add(name);
+    const state = machine.States[name];
+    const choices = (state?.Choices ?? []) as { Next: string }[];
+    const catches = (state?.Catch ?? []) as { Next: string }[];
+    pending.push(...[...choices, ...catches].map((clause) => clause.Next));
+    for (const next of [state?.Default, state?.Next]) if (typeof next === 'string') pending.push(next);
+  }
+  return after;
+}
+
+/** Errors a state's Retry clauses, or those of the states inside it, name. */
+const retriedErrors = (state: AslState): string[] => [
+  ...new Set([
+    ...((state.Retry ?? []) as Retrier[]).flatMap((retry) => retry.ErrorEquals),
+    ...(state.Branches ?? []).flatMap((branch) => Object.values(branch.States).flatMap(retriedErrors)),
+  ]),
+];
+
+/** Conflicts are retried and answered by the transactions' own clauses. */
+const CONFLICT_ERRORS = new Set(['TransactionConflict', 'DynamoDb.TransactionConflictException']);
+
 describe('state-machines/ and schemas/workflows.ts list the same workflows', () => {
   test('every ASL file is registered, with the type its directory says', () => {
     const files = ['express', 'standard'].flatMap((dir) =>
@@ -105,6 +148,21 @@ describe.each(cases)('%s', (_file, workflow) => {
       // Parsed afresh: asl-validator adds fields to the document it checks.
       const document = JSON.parse(workflow.text) as AslMachine;
       expect(document).toEqual(framed(workflow.definition.name, document.Comment, ownStates(document)));
+    });
+
+    test('every step before its first write turns a failure its retries could not outlast into Unavailable', () => {
+      // So that the failure releases an Idempotency-Key (nothing was written) instead of being kept.
+      const own = ownStates(workflow.asl);
+      const afterWrite = statesAfterWrites(own);
+      for (const [name, state] of Object.entries(own.States)) {
+        const retried = retriedErrors(state).filter((error) => !CONFLICT_ERRORS.has(error));
+        if (afterWrite.has(name) || retried.length === 0) continue;
+        const releasing = (state.Catch ?? []) as { ErrorEquals: string[]; Next: string }[];
+        expect({
+          name,
+          caught: releasing.find((clause) => own.States[clause.Next]?.Error === 'Unavailable'),
+        }).toEqual({ name, caught: expect.objectContaining({ ErrorEquals: retried }) });
+      }
     });
 
     test('retries end well inside the 29 s API Gateway waits', () => {
