@@ -61,17 +61,25 @@ export interface ApiResponse<Body = any> {
 let checkDocumented: ReturnType<typeof responseChecker> | undefined;
 
 /**
- * A small client for the API of a runtime: JSON in, JSON out, `Authorization: Token …`. Every
+ * A small client for the API of a runtime: JSON in, JSON out, `Authorization: Token …` (`raw` sends
+ * other headers too). Every
  * response of a documented route must match the OpenAPI document (it throws otherwise).
  */
 export function apiClient(baseUrl: string | (() => string)) {
   const base = typeof baseUrl === 'string' ? () => baseUrl : baseUrl;
-  const call = async (method: string, path: string, body?: unknown, token?: string): Promise<ApiResponse> => {
+  const call = async (
+    method: string,
+    path: string,
+    body?: unknown,
+    token?: string,
+    headers: Readonly<Record<string, string>> = {},
+  ): Promise<ApiResponse> => {
     const response = await fetch(`${base()}${path}`, {
       method,
       headers: {
         ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
         ...(token ? { Authorization: `Token ${token}` } : {}),
+        ...headers,
       },
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     });

@@ -11,13 +11,16 @@
  *    fault of an error it names (a DynamoDB throttle or 500, a Lambda throttle, a search 429, a
  *    transaction conflict, …), derived from the clause itself, which its retry absorbs: requests
  *    succeed and events converge. Also search refusing the removal of a deleted article past its
- *    retries: its clean-up still runs, and the failed delivery names it.
+ *    retries: its clean-up still runs, and the failed delivery names it. And for every express
+ *    workflow a keyed request (Idempotency-Key), the same again (replayed) and a keyed failure: the
+ *    clauses of the idempotency frame.
  * 2. Conflicts on every attempt of a transaction (a 503 the client may retry, nothing changed); a
  *    fan-out check that cannot read past the SDK's retries; and stream records of phase 1 delivered
  *    again as a re-run would, to article-events and to relation-events: one whose planning times
  *    out, one whose fan-out starts Step Functions refuses past their retries (31 s of retries: the
  *    phase's floor), and an article change that search refuses past its retries. Each execution
- *    fails naming exactly those records; run again, they apply, and verify-data finds nothing.
+ *    fails naming exactly those records; run again, they apply, and verify-data finds nothing. And
+ *    for every express workflow a keyed request whose outcome DynamoDB refuses to keep.
  * Faults are scoped to `<workflow>/<state>`, and each fault that changes an outcome to requests that
  * nothing else runs alongside, so concurrent scenarios never take each other's faults.
  */
@@ -43,6 +46,7 @@ import { clauseKey, type SyncExecutionResult } from '../../local/workflows.ts';
 import { verifyData } from '../../ops/verify-data.ts';
 import { allStates, loadWorkflow } from '../../schemas/asl.ts';
 import { fromRoot } from '../../schemas/paths.ts';
+import { routes } from '../../schemas/routes.ts';
 import { workflows } from '../../schemas/workflows.ts';
 import { articleRecord, seedArticle, userIdOf } from '../support/articles.ts';
 import { injectTransactionConflicts } from '../support/dynamodb-faults.ts';
@@ -316,6 +320,201 @@ const fixtures = (): ConflictFixtures => {
 
 /** The article-events batches and fan-out jobs the runtime started, for phase 2. */
 let starts: ReturnType<typeof recordStarts> | undefined;
+
+// ---------------------------------------------------------------------------------------------
+// Idempotency keys: the frame every express workflow is wrapped in
+
+const keyed = (key: string) => ({ 'Idempotency-Key': key });
+const answerOf = ({ status, body }: ApiResponse) => ({ status, body });
+const KEY_BUSY = { errors: { 'Idempotency-Key': ['is in use by a request still running, retry shortly'] } };
+
+/** A request of a workflow's route, sent with the key it is given. */
+type KeyedRequest = (key: string) => Promise<ApiResponse>;
+
+/**
+ * Per express workflow: a request that succeeds, on fixtures of its own (two fresh users, an article
+ * of the first with a comment), and one refused before anything is written, which needs nothing but
+ * a caller (so it runs beside the conflicts of phase 2 without meeting them).
+ */
+const keyedCases: Readonly<
+  Record<
+    string,
+    {
+      readonly succeeding: (one: User, two: User, slug: string) => KeyedRequest;
+      readonly failing: (caller: User) => KeyedRequest;
+    }
+  >
+> = (() => {
+  const missing = () => uniqueName('missing-');
+  const article = (slug: string) => `/api/articles/${slug}`;
+  const follow = (username: string) => `/api/profiles/${username}/follow`;
+  return {
+    'register-user': {
+      succeeding: () => {
+        const username = uniqueName('key');
+        const user = { username, email: `${username}@example.com`, password: 'password123' };
+        return (key) => api.raw('POST', '/api/users', { user }, undefined, keyed(key));
+      },
+      failing: () => (key) =>
+        api.raw(
+          'POST',
+          '/api/users',
+          { user: { username: missing(), email: 'not an email' } },
+          undefined,
+          keyed(key),
+        ),
+    },
+    'update-user': {
+      succeeding: (one) => (key) =>
+        api.raw('PUT', '/api/user', { user: { bio: 'keyed' } }, one.token, keyed(key)),
+      failing: (caller) => (key) =>
+        api.raw('PUT', '/api/user', { user: { email: 'not an email' } }, caller.token, keyed(key)),
+    },
+    'create-article': {
+      succeeding: (one) => (key) =>
+        api.raw(
+          'POST',
+          '/api/articles',
+          { article: { title: uniqueName('Keyed '), description: 'd', body: 'b' } },
+          one.token,
+          keyed(key),
+        ),
+      failing: (caller) => (key) =>
+        api.raw(
+          'POST',
+          '/api/articles',
+          { article: { title: '', description: 'd', body: 'b' } },
+          caller.token,
+          keyed(key),
+        ),
+    },
+    'update-article': {
+      succeeding: (one, _, slug) => (key) =>
+        api.raw('PUT', article(slug), { article: { body: 'keyed' } }, one.token, keyed(key)),
+      failing: (caller) => (key) =>
+        api.raw('PUT', article(missing()), { article: { body: 'keyed' } }, caller.token, keyed(key)),
+    },
+    'delete-article': {
+      succeeding: (one, _, slug) => (key) =>
+        api.raw('DELETE', article(slug), undefined, one.token, keyed(key)),
+      failing: (caller) => (key) =>
+        api.raw('DELETE', article(missing()), undefined, caller.token, keyed(key)),
+    },
+    'favorite-article': {
+      succeeding: (_, two, slug) => (key) =>
+        api.raw('POST', `${article(slug)}/favorite`, undefined, two.token, keyed(key)),
+      failing: (caller) => (key) =>
+        api.raw('POST', `${article(missing())}/favorite`, undefined, caller.token, keyed(key)),
+    },
+    'unfavorite-article': {
+      succeeding: (_, two, slug) => (key) =>
+        api.raw('DELETE', `${article(slug)}/favorite`, undefined, two.token, keyed(key)),
+      failing: (caller) => (key) =>
+        api.raw('DELETE', `${article(missing())}/favorite`, undefined, caller.token, keyed(key)),
+    },
+    'follow-user': {
+      succeeding: (one, two) => (key) =>
+        api.raw('POST', follow(one.username), undefined, two.token, keyed(key)),
+      failing: (caller) => (key) => api.raw('POST', follow(missing()), undefined, caller.token, keyed(key)),
+    },
+    'unfollow-user': {
+      succeeding: (one, two) => (key) =>
+        api.raw('DELETE', follow(one.username), undefined, two.token, keyed(key)),
+      failing: (caller) => (key) => api.raw('DELETE', follow(missing()), undefined, caller.token, keyed(key)),
+    },
+    'add-comment': {
+      succeeding: (_, two, slug) => (key) =>
+        api.raw('POST', `${article(slug)}/comments`, { comment: { body: 'keyed' } }, two.token, keyed(key)),
+      failing: (caller) => (key) =>
+        api.raw(
+          'POST',
+          `${article(missing())}/comments`,
+          { comment: { body: 'keyed' } },
+          caller.token,
+          keyed(key),
+        ),
+    },
+    'delete-comment': {
+      succeeding: (one, _, slug) => (key) =>
+        api.raw('DELETE', `${article(slug)}/comments/1`, undefined, one.token, keyed(key)),
+      failing: (caller) => (key) =>
+        api.raw('DELETE', `${article(missing())}/comments/1`, undefined, caller.token, keyed(key)),
+    },
+  };
+})();
+
+const expressWorkflows = workflows.filter(({ type }) => type === 'EXPRESS').map(({ name }) => name);
+
+function keyedCase(workflow: string) {
+  const found = keyedCases[workflow];
+  if (!found) throw new Error(`no keyed requests for ${workflow}`);
+  return found;
+}
+
+/** A business error: what the workflow answers itself, as opposed to a 503 or 500. */
+const BUSINESS_STATUSES = [401, 403, 404, 409, 422];
+
+/**
+ * Phase 1: a keyed request, the same again (the claim fails its condition: the first response is
+ * replayed), and a keyed request that fails (its failure is kept and replayed). The Retry clauses of
+ * the frame meet the phase's absorbed faults on the way.
+ */
+function keyedRequests(workflow: string): Scenario {
+  const { succeeding, failing } = keyedCase(workflow);
+  const route = routes.find(({ target }) => 'workflow' in target && target.workflow === workflow);
+  return {
+    name: `${workflow}: a keyed request is replayed, and so is a keyed failure`,
+    clauses: [
+      clause(workflow, 'Claim the idempotency key', 'Catch', 0),
+      clause(workflow, 'Run the request', 'Catch', 0),
+    ],
+    run: async () => {
+      const [one, two] = await Promise.all([registerUser(api, 'key'), registerUser(api, 'key')]);
+      const { slug } = await newArticle(one);
+      const comment = { comment: { body: 'keyed' } };
+      expect((await api.post(`/api/articles/${slug}/comments`, comment, one.token)).status).toBe(201);
+      const request = succeeding(one, two, slug);
+      const key = randomUUID();
+      const first = await request(key);
+      expect(first.status).toBe(route && 'successStatus' in route.target ? route.target.successStatus : 0);
+      expect(answerOf(await request(key))).toEqual(answerOf(first));
+      const refusal = failing(one);
+      const failureKey = randomUUID();
+      const refused = await refusal(failureKey);
+      expect(BUSINESS_STATUSES).toContain(refused.status);
+      expect(answerOf(await refusal(failureKey))).toEqual(answerOf(refused));
+    },
+  };
+}
+
+/**
+ * Phase 2: DynamoDB refuses to keep a keyed request's outcome on every attempt. The client gets the
+ * request's own answer all the same (the same as unkeyed), and the key stays busy until its lease
+ * passes, since nothing says how the request ended.
+ */
+function unkeptOutcome(workflow: string): Scenario {
+  const keep = everyState.find(
+    ({ workflow: name, state }) => name === workflow && state === 'Keep the outcome',
+  );
+  const [retry] = (keep?.body.Retry ?? []) as (RetryClause & { MaxAttempts?: number })[];
+  const [fault] = (retry?.ErrorEquals ?? []).flatMap((error) => FAULTS_OF_ERROR[error] ?? []);
+  if (!retry || !fault) throw new Error(`${workflow} has no "Keep the outcome" retrying a DynamoDB error`);
+  // Retry's MaxAttempts defaults to 3 (AWS), plus the first attempt.
+  const attempts = (retry.MaxAttempts ?? 3) + 1;
+  return {
+    name: `${workflow}: an outcome DynamoDB refuses to keep leaves the answer as it was and the key busy`,
+    faults: [`${fault[0]}#${workflow}/Keep the outcome:${fault[1]}*${attempts}`],
+    clauses: [clause(workflow, 'Keep the outcome', 'Catch', 0)],
+    run: async () => {
+      const request = keyedCase(workflow).failing(fixtures().readers[1]);
+      const key = randomUUID();
+      const refused = await request(key);
+      expect(BUSINESS_STATUSES).toContain(refused.status);
+      expect(answerOf(await request(''))).toEqual(answerOf(refused));
+      expect(answerOf(await request(key))).toEqual({ status: 409, body: KEY_BUSY });
+    },
+  };
+}
 
 const phaseSeconds: string[] = [];
 const timed = async (phase: () => Promise<void>): Promise<void> => {
@@ -802,6 +1001,7 @@ describe('Retry and Catch clauses', () => {
           };
         },
       },
+      ...expressWorkflows.map(keyedRequests),
     ];
     await timed(() => runPhase(conditions, { faults: absorbedFaults, eventsMeetTheFaults: true }));
   }, 120_000);
@@ -1073,6 +1273,7 @@ describe('Retry and Catch clauses', () => {
           expect(fanOutsOfRemoved()).toBe(fanOuts);
         },
       },
+      ...expressWorkflows.map(unkeptOutcome),
     ];
     await timed(async () => {
       await runPhase(scenarios, { eventsMeetTheFaults: false });
