@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { GetCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from '@jest/globals';
+import { idempotencyKey } from '../../lambdas/shared/keys.ts';
 import { slugify } from '../../lambdas/shared/slugs.ts';
 import { parseFaultSpec } from '../../local/faults.ts';
 import { executionHeader, type HttpMethod, type Route, routes } from '../../schemas/routes.ts';
@@ -87,9 +88,9 @@ const articlesBy = async (author: User): Promise<number> =>
 const favoritesOf = async (slug: string): Promise<number> =>
   (await api.get(`/api/articles/${slug}`)).body.article.favoritesCount;
 
-/** The kept outcome of a key (the Idempotency table's item). */
+/** The item of a user's key in the Idempotency table. */
 const outcomeKey = async (user: User, key: string) => ({
-  pk: `idempotency#${await userIdOf(db(), runtime(), user.username)}#${key}`,
+  pk: idempotencyKey(await userIdOf(db(), runtime(), user.username), key),
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -361,6 +362,37 @@ describe('Idempotency-Key', () => {
     expect(retried.body.article).toMatchObject({ favorited: true, favoritesCount: 1 });
     expect(answer(await send(favorite, key))).toEqual(answer(retried));
     expect(await favoritesOf(slug)).toBe(1);
+  });
+
+  it("whose outcome DynamoDB refuses to keep: the answer is the request's own, and the key stays busy", async () => {
+    const author = await registerUser(api, 'keyed');
+    const request = createRequest(author);
+    const key = newKey();
+    // Any error will do (the Catch takes all): one the Retry does not wait for.
+    runtime().faults.set(parseFaultSpec('dynamodb#create-article/Keep the outcome:TransactionConflict'));
+    let created: ApiResponse;
+    try {
+      created = await send(request, key);
+    } finally {
+      runtime().faults.clear();
+    }
+    expect(created.status).toBe(201);
+    expect(created.body.article.author.username).toBe(author.username);
+    expect(answer(await send(request, key))).toEqual({ status: 409, body: BUSY });
+    expect(await articlesBy(author)).toBe(1);
+  });
+
+  it('may be sent by browsers (CORS)', async () => {
+    const response = await fetch(`${runtime().url}/api/articles`, {
+      method: 'OPTIONS',
+      headers: {
+        Origin: 'http://localhost:4200',
+        'Access-Control-Request-Method': 'POST',
+        'Access-Control-Request-Headers': 'authorization, content-type, idempotency-key',
+      },
+    });
+    expect(response.status).toBe(204);
+    expect(response.headers.get('access-control-allow-headers')).toContain('Idempotency-Key');
   });
 
   it.each([
