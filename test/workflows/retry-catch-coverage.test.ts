@@ -46,7 +46,7 @@ import { clauseKey, type SyncExecutionResult } from '../../local/workflows.ts';
 import { verifyData } from '../../ops/verify-data.ts';
 import { allStates, loadWorkflow } from '../../schemas/asl.ts';
 import { fromRoot } from '../../schemas/paths.ts';
-import { routes } from '../../schemas/routes.ts';
+import { type HttpMethod, routes } from '../../schemas/routes.ts';
 import { workflows } from '../../schemas/workflows.ts';
 import { articleRecord, seedArticle, userIdOf } from '../support/articles.ts';
 import { injectTransactionConflicts } from '../support/dynamodb-faults.ts';
@@ -328,117 +328,91 @@ const keyed = (key: string) => ({ 'Idempotency-Key': key });
 const answerOf = ({ status, body }: ApiResponse) => ({ status, body });
 const KEY_BUSY = { errors: { 'Idempotency-Key': ['is in use by a request still running, retry shortly'] } };
 
-/** A request of a workflow's route, sent with the key it is given. */
+/** A request of a workflow's route, sent with the key it is given (`''`: none). */
 type KeyedRequest = (key: string) => Promise<ApiResponse>;
 
-/**
- * Per express workflow: a request that succeeds, on fixtures of its own (two fresh users, an article
- * of the first with a comment), and one refused before anything is written, which needs nothing but
- * a caller (so it runs beside the conflicts of phase 2 without meeting them).
- */
-const keyedCases: Readonly<
-  Record<
-    string,
-    {
-      readonly succeeding: (one: User, two: User, slug: string) => KeyedRequest;
-      readonly failing: (caller: User) => KeyedRequest;
-    }
-  >
-> = (() => {
-  const missing = () => uniqueName('missing-');
-  const article = (slug: string) => `/api/articles/${slug}`;
+const sender =
+  (method: HttpMethod, path: string, body: unknown, token?: string): KeyedRequest =>
+  (key) =>
+    api.raw(method, path, body, token, keyed(key));
+
+interface KeyedCase {
+  /** Made on fixtures of its own: two fresh users, an article of the first with a comment. */
+  readonly succeeding: (one: User, two: User, slug: string) => KeyedRequest;
+  /** Refused before anything is written and needing only a caller, so it meets none of phase 2's conflicts. */
+  readonly failing: (caller: User) => KeyedRequest;
+  /** It deletes an article: it waits, as every deletion of phase 1 does, for search to refuse one. */
+  readonly deletesAnArticle?: true;
+}
+
+/** Per express workflow, a request of its route that succeeds and one that fails. */
+const keyedCases: Readonly<Record<string, KeyedCase>> = (() => {
+  const missing = () => `/api/articles/${uniqueName('missing-')}`;
   const follow = (username: string) => `/api/profiles/${username}/follow`;
+  const comment = { comment: { body: 'keyed' } };
   return {
     'register-user': {
       succeeding: () => {
         const username = uniqueName('key');
         const user = { username, email: `${username}@example.com`, password: 'password123' };
-        return (key) => api.raw('POST', '/api/users', { user }, undefined, keyed(key));
+        return sender('POST', '/api/users', { user });
       },
-      failing: () => (key) =>
-        api.raw(
-          'POST',
-          '/api/users',
-          { user: { username: missing(), email: 'not an email' } },
-          undefined,
-          keyed(key),
-        ),
+      failing: () => sender('POST', '/api/users', { user: { username: uniqueName('key'), email: 'no' } }),
     },
     'update-user': {
-      succeeding: (one) => (key) =>
-        api.raw('PUT', '/api/user', { user: { bio: 'keyed' } }, one.token, keyed(key)),
-      failing: (caller) => (key) =>
-        api.raw('PUT', '/api/user', { user: { email: 'not an email' } }, caller.token, keyed(key)),
+      succeeding: (one) => sender('PUT', '/api/user', { user: { bio: 'keyed' } }, one.token),
+      failing: (caller) => sender('PUT', '/api/user', { user: { email: 'no' } }, caller.token),
     },
     'create-article': {
-      succeeding: (one) => (key) =>
-        api.raw(
+      succeeding: (one) =>
+        sender(
           'POST',
           '/api/articles',
           { article: { title: uniqueName('Keyed '), description: 'd', body: 'b' } },
           one.token,
-          keyed(key),
         ),
-      failing: (caller) => (key) =>
-        api.raw(
+      failing: (caller) =>
+        sender(
           'POST',
           '/api/articles',
           { article: { title: '', description: 'd', body: 'b' } },
           caller.token,
-          keyed(key),
         ),
     },
     'update-article': {
-      succeeding: (one, _, slug) => (key) =>
-        api.raw('PUT', article(slug), { article: { body: 'keyed' } }, one.token, keyed(key)),
-      failing: (caller) => (key) =>
-        api.raw('PUT', article(missing()), { article: { body: 'keyed' } }, caller.token, keyed(key)),
+      succeeding: (one, _, slug) =>
+        sender('PUT', `/api/articles/${slug}`, { article: { body: 'keyed' } }, one.token),
+      failing: (caller) => sender('PUT', missing(), { article: { body: 'keyed' } }, caller.token),
     },
     'delete-article': {
-      succeeding: (one, _, slug) => (key) =>
-        api.raw('DELETE', article(slug), undefined, one.token, keyed(key)),
-      failing: (caller) => (key) =>
-        api.raw('DELETE', article(missing()), undefined, caller.token, keyed(key)),
+      succeeding: (one, _, slug) => sender('DELETE', `/api/articles/${slug}`, undefined, one.token),
+      failing: (caller) => sender('DELETE', missing(), undefined, caller.token),
+      deletesAnArticle: true,
     },
     'favorite-article': {
-      succeeding: (_, two, slug) => (key) =>
-        api.raw('POST', `${article(slug)}/favorite`, undefined, two.token, keyed(key)),
-      failing: (caller) => (key) =>
-        api.raw('POST', `${article(missing())}/favorite`, undefined, caller.token, keyed(key)),
+      succeeding: (_, two, slug) => sender('POST', `/api/articles/${slug}/favorite`, undefined, two.token),
+      failing: (caller) => sender('POST', `${missing()}/favorite`, undefined, caller.token),
     },
     'unfavorite-article': {
-      succeeding: (_, two, slug) => (key) =>
-        api.raw('DELETE', `${article(slug)}/favorite`, undefined, two.token, keyed(key)),
-      failing: (caller) => (key) =>
-        api.raw('DELETE', `${article(missing())}/favorite`, undefined, caller.token, keyed(key)),
+      succeeding: (_, two, slug) => sender('DELETE', `/api/articles/${slug}/favorite`, undefined, two.token),
+      failing: (caller) => sender('DELETE', `${missing()}/favorite`, undefined, caller.token),
     },
     'follow-user': {
-      succeeding: (one, two) => (key) =>
-        api.raw('POST', follow(one.username), undefined, two.token, keyed(key)),
-      failing: (caller) => (key) => api.raw('POST', follow(missing()), undefined, caller.token, keyed(key)),
+      succeeding: (one, two) => sender('POST', follow(one.username), undefined, two.token),
+      failing: (caller) => sender('POST', follow(uniqueName('missing')), undefined, caller.token),
     },
     'unfollow-user': {
-      succeeding: (one, two) => (key) =>
-        api.raw('DELETE', follow(one.username), undefined, two.token, keyed(key)),
-      failing: (caller) => (key) => api.raw('DELETE', follow(missing()), undefined, caller.token, keyed(key)),
+      succeeding: (one, two) => sender('DELETE', follow(one.username), undefined, two.token),
+      failing: (caller) => sender('DELETE', follow(uniqueName('missing')), undefined, caller.token),
     },
     'add-comment': {
-      succeeding: (_, two, slug) => (key) =>
-        api.raw('POST', `${article(slug)}/comments`, { comment: { body: 'keyed' } }, two.token, keyed(key)),
-      failing: (caller) => (key) =>
-        api.raw(
-          'POST',
-          `${article(missing())}/comments`,
-          { comment: { body: 'keyed' } },
-          caller.token,
-          keyed(key),
-        ),
+      succeeding: (_, two, slug) => sender('POST', `/api/articles/${slug}/comments`, comment, two.token),
+      failing: (caller) => sender('POST', `${missing()}/comments`, comment, caller.token),
     },
     'delete-comment': {
-      succeeding: (one, _, slug) => (key) =>
-        api.raw('DELETE', `${article(slug)}/comments/1`, undefined, one.token, keyed(key)),
-      failing: (caller) => (key) =>
-        api.raw('DELETE', `${article(missing())}/comments/1`, undefined, caller.token, keyed(key)),
+      succeeding: (one, _, slug) =>
+        sender('DELETE', `/api/articles/${slug}/comments/1`, undefined, one.token),
+      failing: (caller) => sender('DELETE', `${missing()}/comments/1`, undefined, caller.token),
     },
   };
 })();
@@ -459,8 +433,8 @@ const BUSINESS_STATUSES = [401, 403, 404, 409, 422];
  * replayed), and a keyed request that fails (its failure is kept and replayed). The Retry clauses of
  * the frame meet the phase's absorbed faults on the way.
  */
-function keyedRequests(workflow: string): Scenario {
-  const { succeeding, failing } = keyedCase(workflow);
+function keyedRequests(workflow: string, searchRefusedARemoval: Promise<void>): Scenario {
+  const { succeeding, failing, deletesAnArticle } = keyedCase(workflow);
   const route = routes.find(({ target }) => 'workflow' in target && target.workflow === workflow);
   return {
     name: `${workflow}: a keyed request is replayed, and so is a keyed failure`,
@@ -470,19 +444,25 @@ function keyedRequests(workflow: string): Scenario {
     ],
     run: async () => {
       const [one, two] = await Promise.all([registerUser(api, 'key'), registerUser(api, 'key')]);
-      const { slug } = await newArticle(one);
-      const comment = { comment: { body: 'keyed' } };
-      expect((await api.post(`/api/articles/${slug}/comments`, comment, one.token)).status).toBe(201);
-      const request = succeeding(one, two, slug);
-      const key = randomUUID();
+      const refusedTwice = async () => {
+        const [refusal, key] = [failing(one), randomUUID()];
+        const refused = await refusal(key);
+        expect(BUSINESS_STATUSES).toContain(refused.status);
+        expect(answerOf(await refusal(key))).toEqual(answerOf(refused));
+      };
+      const commentedArticle = async () => {
+        const { slug } = await newArticle(one);
+        const comment = { comment: { body: 'keyed' } };
+        expect((await api.post(`/api/articles/${slug}/comments`, comment, one.token)).status).toBe(201);
+        return slug;
+      };
+      // The failure first: it meets the frame's absorbed faults, before a deletion waits for search.
+      const [, slug] = await Promise.all([refusedTwice(), commentedArticle()]);
+      if (deletesAnArticle) await searchRefusedARemoval;
+      const [request, key] = [succeeding(one, two, slug), randomUUID()];
       const first = await request(key);
       expect(first.status).toBe(route && 'successStatus' in route.target ? route.target.successStatus : 0);
       expect(answerOf(await request(key))).toEqual(answerOf(first));
-      const refusal = failing(one);
-      const failureKey = randomUUID();
-      const refused = await refusal(failureKey);
-      expect(BUSINESS_STATUSES).toContain(refused.status);
-      expect(answerOf(await refusal(failureKey))).toEqual(answerOf(refused));
     },
   };
 }
@@ -1001,7 +981,7 @@ describe('Retry and Catch clauses', () => {
           };
         },
       },
-      ...expressWorkflows.map(keyedRequests),
+      ...expressWorkflows.map((workflow) => keyedRequests(workflow, searchOutage.promise)),
     ];
     await timed(() => runPhase(conditions, { faults: absorbedFaults, eventsMeetTheFaults: true }));
   }, 120_000);
