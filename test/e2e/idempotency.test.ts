@@ -44,7 +44,22 @@ const send = (request: Request, key?: string): Promise<ApiResponse> =>
     key === undefined ? {} : { 'Idempotency-Key': key },
   );
 
-const answer = ({ status, body }: ApiResponse) => ({ status, body });
+type Answer = Pick<ApiResponse, 'status' | 'body'>;
+const answer = ({ status, body }: ApiResponse): Answer => ({ status, body });
+
+/** Sends a request whose answer the OpenAPI document leaves out (a 500), which the API client refuses. */
+async function sendUndocumented(request: Request, key: string): Promise<Answer> {
+  const response = await fetch(`${runtime().url}${request.path}`, {
+    method: request.method,
+    headers: {
+      'Content-Type': 'application/json',
+      'Idempotency-Key': key,
+      ...(request.token ? { Authorization: `Token ${request.token}` } : {}),
+    },
+    body: JSON.stringify(request.body),
+  });
+  return { status: response.status, body: await response.json() };
+}
 
 /** The states the execution behind a workflow route's response went through. */
 const statesOf = (response: ApiResponse): string[] =>
@@ -254,7 +269,7 @@ describe('every workflow route', () => {
 // ---------------------------------------------------------------------------------------------
 
 describe('Idempotency-Key', () => {
-  it('used with another body, path or route is a 422, and nothing is written', async () => {
+  it('used with another body, path, query or route is a 422, and nothing is written', async () => {
     const author = await registerUser(api, 'keyed');
     const [one, two] = [await publish(author), await publish(author)];
     const key = newKey();
@@ -267,6 +282,7 @@ describe('Idempotency-Key', () => {
     const before = await snapshot();
     const reused = [
       await send(favorite(two), key),
+      await send({ ...favorite(one), path: `${favorite(one).path}?again=1` }, key),
       await send({ ...favorite(one), method: 'DELETE' }, key),
       await send({ ...createRequest(author), body: articleBody(one) }, key),
     ];
@@ -364,6 +380,36 @@ describe('Idempotency-Key', () => {
     expect(await favoritesOf(slug)).toBe(1);
   });
 
+  it.each([
+    ['create-article', 'Present the new article', () => registerUser(api, 'keyed').then(createRequest)],
+    [
+      'register-user',
+      'Issue token',
+      async (): Promise<Request> => {
+        const username = uniqueName('keyed');
+        const user = { username, email: `${username}@example.com`, password: 'password123' };
+        return { method: 'POST', path: '/api/users', body: { user } };
+      },
+    ],
+  ] as const)(
+    'is kept by a failure after the write (%s: "%s" fails), which is replayed, not run again',
+    async (workflow, state, prepare) => {
+      const request = await prepare();
+      const key = newKey();
+      runtime().faults.set(parseFaultSpec(`lambda#${workflow}/${state}:timeout*1`));
+      let failed: Answer;
+      try {
+        failed = await sendUndocumented(request, key);
+      } finally {
+        runtime().faults.clear();
+      }
+      expect(failed).toEqual({ status: 500, body: { errors: { server: ['internal error'] } } });
+      const written = await snapshot();
+      expect(await sendUndocumented(request, key)).toEqual(failed);
+      expect(await snapshot()).toEqual(written);
+    },
+  );
+
   it("whose outcome DynamoDB refuses to keep: the answer is the request's own, and the key stays busy", async () => {
     const author = await registerUser(api, 'keyed');
     const request = createRequest(author);
@@ -408,7 +454,11 @@ describe('Idempotency-Key', () => {
   it('of 255 visible characters is used; an empty one is no key', async () => {
     const author = await registerUser(api, 'keyed');
     const request = createRequest(author);
-    const longest = '~'.repeat(127) + '!'.repeat(128);
+    // Every visible character, quotes and backslashes included (the request template escapes them).
+    const visible = Array.from({ length: 0x7e - 0x20 }, (_, index) => String.fromCharCode(0x21 + index)).join(
+      '',
+    );
+    const longest = visible.repeat(3).slice(0, 255);
     const first = await send(request, longest);
     expect(first.status).toBe(201);
     expect(answer(await send(request, longest))).toEqual(answer(first));
@@ -436,6 +486,17 @@ describe('Idempotency-Key', () => {
       user: { email: user.email, password: user.password },
     });
     expect(login.status).toBe(200);
+  });
+
+  it('is ignored by login and reads, which write nothing', async () => {
+    const user = await registerUser(api, 'keyed');
+    const credentials = { user: { email: user.email, password: user.password } };
+    const unusable = { 'Idempotency-Key': 'not a key' };
+    const answers = [
+      await api.raw('POST', '/api/users/login', credentials, undefined, unusable),
+      await api.raw('GET', '/api/user', undefined, user.token, unusable),
+    ];
+    expect(answers.map(({ status }) => status)).toEqual([200, 200]);
   });
 
   it('absent, requests are as before: the same one twice runs twice, and no outcome is kept', async () => {
