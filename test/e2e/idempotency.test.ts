@@ -1,8 +1,9 @@
 /**
- * Idempotency-Key over real HTTP (beyond the spec): on every workflow route a keyed request sent again
- * answers as the first did and writes nothing more; a key is the caller's, bound to one request, busy
- * while its request runs, released by a 503, and forgotten once it expires or its running request's
- * lease passes. Unkeyed requests are as before.
+ * Idempotency-Key over real HTTP (beyond the spec; docs/idempotency.md): on every workflow route a keyed
+ * request sent again answers as the first did and writes nothing more; a key is the caller's, bound to
+ * one request, busy while its request runs, released by a 503 that wrote nothing (a conflict past the
+ * retries), kept by any other failure, and forgotten once it expires or its running request's lease
+ * passes. Unkeyed requests are as before.
  */
 import { randomUUID } from 'node:crypto';
 import { UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
@@ -11,6 +12,7 @@ import { describe, expect, it } from '@jest/globals';
 import { idempotencyKey } from '../../lambdas/shared/keys.ts';
 import { slugify } from '../../lambdas/shared/slugs.ts';
 import { parseFaultSpec } from '../../local/faults.ts';
+import { IDEMPOTENCY_KEY_HEADER, LEASE_SECONDS, RUN_STATE } from '../../schemas/idempotency-frame.ts';
 import { executionHeader, type HttpMethod, type Route, routes } from '../../schemas/routes.ts';
 import { userIdOf } from '../support/articles.ts';
 import { type ApiResponse, registerUser, uniqueName, useTestRuntime } from '../support/runtime.ts';
@@ -42,7 +44,7 @@ const send = (request: Request, key?: string): Promise<ApiResponse> =>
     request.path,
     request.body,
     request.token,
-    key === undefined ? {} : { 'Idempotency-Key': key },
+    key === undefined ? {} : { [IDEMPOTENCY_KEY_HEADER]: key },
   );
 
 type Answer = Pick<ApiResponse, 'status' | 'body'>;
@@ -54,7 +56,7 @@ async function sendUndocumented(request: Request, key: string): Promise<Answer> 
     method: request.method,
     headers: {
       'Content-Type': 'application/json',
-      'Idempotency-Key': key,
+      [IDEMPOTENCY_KEY_HEADER]: key,
       ...(request.token ? { Authorization: `Token ${request.token}` } : {}),
     },
     body: JSON.stringify(request.body),
@@ -262,7 +264,7 @@ describe('every workflow route', () => {
       expect(await snapshot()).toEqual(written);
       expect(await prepared.written()).toEqual(prepared.once);
       expect(statesOf(again)).toContain('Replay the first response');
-      expect(statesOf(again)).not.toContain('Run the request');
+      expect(statesOf(again)).not.toContain(RUN_STATE);
     },
   );
 });
@@ -439,7 +441,7 @@ describe('Idempotency-Key', () => {
       },
     });
     expect(response.status).toBe(204);
-    expect(response.headers.get('access-control-allow-headers')).toContain('Idempotency-Key');
+    expect(response.headers.get('access-control-allow-headers')).toContain(IDEMPOTENCY_KEY_HEADER);
   });
 
   it.each([
@@ -492,7 +494,7 @@ describe('Idempotency-Key', () => {
   it('is ignored by login and reads, which write nothing', async () => {
     const user = await registerUser(api, 'keyed');
     const credentials = { user: { email: user.email, password: user.password } };
-    const unusable = { 'Idempotency-Key': 'not a key' };
+    const unusable = { [IDEMPOTENCY_KEY_HEADER]: 'not a key' };
     const answers = [
       await api.raw('POST', '/api/users/login', credentials, undefined, unusable),
       await api.raw('GET', '/api/user', undefined, user.token, unusable),
@@ -569,7 +571,7 @@ describe('a kept outcome', () => {
     const key = newKey();
     const first = await send(request, key);
     expect(first.status).toBe(201);
-    await age(author, key, { outcome: 'running', leaseExpiresAt: nowSeconds() + 300 });
+    await age(author, key, { outcome: 'running', leaseExpiresAt: nowSeconds() + LEASE_SECONDS });
     expect(answer(await send(request, key))).toEqual({ status: 409, body: BUSY });
     await age(author, key, { leaseExpiresAt: nowSeconds() - 1 });
     const afresh = await send(request, key);

@@ -45,6 +45,7 @@ import type { PipeStreamRecord } from '../../local/stream-poller.ts';
 import { clauseKey, type SyncExecutionResult } from '../../local/workflows.ts';
 import { verifyData } from '../../ops/verify-data.ts';
 import { allStates, loadWorkflow } from '../../schemas/asl.ts';
+import { IDEMPOTENCY_KEY_HEADER, idempotencyErrors } from '../../schemas/idempotency-frame.ts';
 import { fromRoot } from '../../schemas/paths.ts';
 import { type HttpMethod, routes } from '../../schemas/routes.ts';
 import { workflows } from '../../schemas/workflows.ts';
@@ -324,9 +325,8 @@ let starts: ReturnType<typeof recordStarts> | undefined;
 // ---------------------------------------------------------------------------------------------
 // Idempotency keys: the frame every express workflow is wrapped in
 
-const keyed = (key: string) => ({ 'Idempotency-Key': key });
+const keyed = (key: string) => ({ [IDEMPOTENCY_KEY_HEADER]: key });
 const answerOf = ({ status, body }: ApiResponse) => ({ status, body });
-const KEY_BUSY = { errors: { 'Idempotency-Key': ['is in use by a request still running, retry shortly'] } };
 
 /** A request of a workflow's route, sent with the key it is given (`''`: none). */
 type KeyedRequest = (key: string) => Promise<ApiResponse>;
@@ -491,7 +491,7 @@ function unkeptOutcome(workflow: string): Scenario {
       const refused = await request(key);
       expect(BUSINESS_STATUSES).toContain(refused.status);
       expect(answerOf(await request(''))).toEqual(answerOf(refused));
-      expect(answerOf(await request(key))).toEqual({ status: 409, body: KEY_BUSY });
+      expect(answerOf(await request(key))).toEqual({ status: 409, body: idempotencyErrors.busy });
     },
   };
 }
