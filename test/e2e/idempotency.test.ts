@@ -1,9 +1,9 @@
 /**
  * Idempotency-Key over real HTTP (beyond the spec; docs/idempotency.md): on every workflow route a keyed
  * request sent again answers as the first did and writes nothing more; a key is the caller's, bound to
- * one request, busy while its request runs, released by a 503 that wrote nothing (a conflict past the
- * retries), kept by any other failure, and forgotten once it expires or its running request's lease
- * passes. Unkeyed requests are as before.
+ * one request, busy while its request runs, released by a 503 that wrote nothing (a conflict, or a
+ * service refusing a step before the write, past the retries), kept by any other failure, and
+ * forgotten once it expires or its running request's lease passes. Unkeyed requests are as before.
  */
 import { randomUUID } from 'node:crypto';
 import { UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
@@ -13,7 +13,13 @@ import { idempotencyKey } from '../../lambdas/shared/keys.ts';
 import { slugify } from '../../lambdas/shared/slugs.ts';
 import { parseFaultSpec } from '../../local/faults.ts';
 import { IDEMPOTENCY_KEY_HEADER, LEASE_SECONDS, RUN_STATE } from '../../schemas/idempotency-frame.ts';
-import { executionHeader, type HttpMethod, type Route, routes } from '../../schemas/routes.ts';
+import {
+  executionHeader,
+  type HttpMethod,
+  type Route,
+  routes,
+  serviceUnavailable,
+} from '../../schemas/routes.ts';
 import { userIdOf } from '../support/articles.ts';
 import { type ApiResponse, registerUser, uniqueName, useTestRuntime } from '../support/runtime.ts';
 
@@ -27,6 +33,7 @@ const REUSED = keyError('was used with a different request');
 const BUSY = keyError('is in use by a request still running, retry shortly');
 const CONFLICTED = { errors: { request: ['conflicted with concurrent changes, retry shortly'] } };
 const ARTICLE_NOT_FOUND = { errors: { article: ['not found'] } };
+const SERVICE = serviceUnavailable.body;
 
 const newKey = (): string => randomUUID();
 
@@ -360,28 +367,36 @@ describe('Idempotency-Key', () => {
     expect(statesOf(refusedAgain)).toContain('Replay the first failure');
   });
 
-  it('is released by a 503: sent again, the request runs afresh and writes once', async () => {
-    const [author, reader] = await Promise.all([registerUser(api, 'keyed'), registerUser(api, 'keyed')]);
-    const slug = await publish(author);
-    const favorite: Request = { method: 'POST', path: `/api/articles/${slug}/favorite`, token: reader.token };
-    const key = newKey();
-    runtime().faults.set(
-      parseFaultSpec('dynamodb#favorite-article/Save favorite and count it:TransactionConflict'),
-    );
-    let unavailable: ApiResponse;
-    try {
-      unavailable = await send(favorite, key);
-    } finally {
-      runtime().faults.clear();
-    }
-    expect(answer(unavailable)).toEqual({ status: 503, body: CONFLICTED });
-    expect(await favoritesOf(slug)).toBe(0);
-    const retried = await send(favorite, key);
-    expect(retried.status).toBe(200);
-    expect(retried.body.article).toMatchObject({ favorited: true, favoritesCount: 1 });
-    expect(answer(await send(favorite, key))).toEqual(answer(retried));
-    expect(await favoritesOf(slug)).toBe(1);
-  });
+  it.each([
+    ['conflicts on every attempt of the write', 'Save favorite and count it:TransactionConflict', CONFLICTED],
+    ['DynamoDB refusing a read before the write', 'Find the article by slug:ThrottlingException', SERVICE],
+  ])(
+    'is released by a 503 (%s): sent again, the request runs afresh and writes once',
+    async (_, fault, body) => {
+      const [author, reader] = await Promise.all([registerUser(api, 'keyed'), registerUser(api, 'keyed')]);
+      const slug = await publish(author);
+      const favorite: Request = {
+        method: 'POST',
+        path: `/api/articles/${slug}/favorite`,
+        token: reader.token,
+      };
+      const key = newKey();
+      runtime().faults.set(parseFaultSpec(`dynamodb#favorite-article/${fault}`));
+      let unavailable: ApiResponse;
+      try {
+        unavailable = await send(favorite, key);
+      } finally {
+        runtime().faults.clear();
+      }
+      expect(answer(unavailable)).toEqual({ status: 503, body });
+      expect(await favoritesOf(slug)).toBe(0);
+      const retried = await send(favorite, key);
+      expect(retried.status).toBe(200);
+      expect(retried.body.article).toMatchObject({ favorited: true, favoritesCount: 1 });
+      expect(answer(await send(favorite, key))).toEqual(answer(retried));
+      expect(await favoritesOf(slug)).toBe(1);
+    },
+  );
 
   it.each([
     ['create-article', 'Present the new article', () => registerUser(api, 'keyed').then(createRequest)],

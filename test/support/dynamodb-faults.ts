@@ -6,10 +6,12 @@
 import { randomUUID } from 'node:crypto';
 import {
   type AttributeValue,
+  ProvisionedThroughputExceededException,
   TransactionCanceledException,
   TransactionConflictException,
   type TransactWriteItem,
 } from '@aws-sdk/client-dynamodb';
+import { taskScope } from '../../local/faults.ts';
 import type { Runtime } from '../../local/runtime.ts';
 
 /** What DynamoDB says about an item another transaction holds (the reason's and the exception's message). */
@@ -107,4 +109,35 @@ export function injectTransactionConflicts(
     conflicts: () => conflicts,
     remove: () => runtime.dynamoDb.middlewareStack.remove(name),
   };
+}
+
+/**
+ * From now on, DynamoDB refuses the runtime's calls made in one of `states` of `workflow` (Task states,
+ * nested ones included) whose input names one of `tokens` (values of a test's own items: an id, a
+ * slug) with ProvisionedThroughputExceededException, as past a table's capacity. Scoped by item
+ * rather than only by state (local/faults.ts), so other requests in the same states go through.
+ */
+export function refuseCalls(
+  runtime: Runtime,
+  { workflow, states, tokens }: { workflow: string; states: readonly string[]; tokens: readonly string[] },
+): { remove(): void } {
+  const name = `refuseCalls${randomUUID()}`;
+  runtime.dynamoDb.middlewareStack.add(
+    (next) => async (args) => {
+      const scope = taskScope.getStore();
+      const input = JSON.stringify(args.input);
+      if (
+        scope?.workflow !== workflow ||
+        !states.includes(scope.state) ||
+        !tokens.some((token) => input.includes(token))
+      )
+        return next(args);
+      throw new ProvisionedThroughputExceededException({
+        message: 'The level of configured provisioned throughput for the table was exceeded.',
+        $metadata: { httpStatusCode: 400, requestId: randomUUID() },
+      });
+    },
+    { step: 'initialize', name },
+  );
+  return { remove: () => runtime.dynamoDb.middlewareStack.remove(name) };
 }

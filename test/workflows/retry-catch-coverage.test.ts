@@ -5,7 +5,7 @@
  * client or the data shows afterwards, not only that the clause ran. The last test compares the
  * clauses that handled an error (the runner records them) with every clause of every file.
  *
- * One runtime, two phases, the scenarios of a phase concurrently (retry intervals are real):
+ * One runtime, three phases, the scenarios of a phase concurrently (retry intervals are real):
  * 1. Nothing that changes an outcome: setup; the conditions that make Catch clauses run (a taken
  *    username, an article deleted while a comment is being added, …); and for every Retry clause one
  *    fault of an error it names (a DynamoDB throttle or 500, a Lambda throttle, a search 429, a
@@ -20,9 +20,13 @@
  *    out, one whose fan-out starts Step Functions refuses past their retries (31 s of retries: the
  *    phase's floor), and an article change that search refuses past its retries. Each execution
  *    fails naming exactly those records; run again, they apply, and verify-data finds nothing. And
- *    for every express workflow a keyed request whose outcome DynamoDB refuses to keep.
- * Faults are scoped to `<workflow>/<state>`, and each fault that changes an outcome to requests that
- * nothing else runs alongside, so concurrent scenarios never take each other's faults.
+ *    for every express workflow a keyed request whose outcome DynamoDB refuses to keep, and DynamoDB
+ *    refusing each step before a workflow's first write past its retries (a 503).
+ * 3. Lambda refusing a step before the write past its retries, in the steps phase 2's requests also
+ *    run: a 503 that releases the request's key.
+ * Faults are scoped to `<workflow>/<state>` (or to a scenario's own items: test/support/dynamodb-faults.ts),
+ * and each fault that changes an outcome to requests that nothing else runs alongside, so concurrent
+ * scenarios never take each other's faults.
  */
 import { randomUUID } from 'node:crypto';
 import { readdirSync } from 'node:fs';
@@ -47,10 +51,10 @@ import { verifyData } from '../../ops/verify-data.ts';
 import { allStates, loadWorkflow } from '../../schemas/asl.ts';
 import { IDEMPOTENCY_KEY_HEADER, idempotencyErrors } from '../../schemas/idempotency-frame.ts';
 import { fromRoot } from '../../schemas/paths.ts';
-import { type HttpMethod, routes } from '../../schemas/routes.ts';
+import { type HttpMethod, routes, serviceUnavailable } from '../../schemas/routes.ts';
 import { workflows } from '../../schemas/workflows.ts';
 import { articleRecord, seedArticle, userIdOf } from '../support/articles.ts';
-import { injectTransactionConflicts } from '../support/dynamodb-faults.ts';
+import { injectTransactionConflicts, refuseCalls } from '../support/dynamodb-faults.ts';
 import { eventTables, recordStarts } from '../support/events.ts';
 import { type ApiResponse, registerUser, uniqueName, useTestRuntime } from '../support/runtime.ts';
 import type { Json } from '../support/workflows.ts';
@@ -495,6 +499,126 @@ function unkeptOutcome(workflow: string): Scenario {
     },
   };
 }
+
+/**
+ * The Catch clauses that answer `Unavailable` (503, the key released) when a service refuses a step
+ * before the workflow's first write past its retries, with the state they are on.
+ */
+const refusedBeforeTheWrite = everyState.flatMap(({ workflow, state, body }) =>
+  ((body.Catch ?? []) as (RetryClause & { Next: string })[]).flatMap((catcher, index) => {
+    const next = everyState.find(
+      (other) => other.workflow === workflow && other.state === catcher.Next,
+    )?.body;
+    const conflict = catcher.ErrorEquals.some((error) => error.includes('TransactionConflict'));
+    return next?.Type === 'Fail' && next.Error === 'Unavailable' && !conflict
+      ? [{ workflow, state, body, index, errors: catcher.ErrorEquals }]
+      : [];
+  }),
+);
+type RefusedStep = (typeof refusedBeforeTheWrite)[number];
+
+/** Users, an article of the first and its comment 1, made in phase 1 for the refusals of phases 2 and 3. */
+interface RefusalFixtures {
+  readonly one: User;
+  readonly two: User;
+  readonly slug: string;
+  /** Values only these fixtures' items hold, which DynamoDB calls about them name. */
+  readonly tokens: readonly string[];
+}
+let refusalFixtures: readonly RefusalFixtures[] = [];
+
+async function prepareRefusalFixtures(): Promise<RefusalFixtures> {
+  const [one, two] = await Promise.all([registerUser(api, 'rf'), registerUser(api, 'rf')]);
+  const { slug } = await newArticle(one);
+  expect(
+    (await api.post(`/api/articles/${slug}/comments`, { comment: { body: 'c' } }, one.token)).status,
+  ).toBe(201);
+  const ids = await Promise.all([one, two].map(({ username }) => userIdOf(db(), runtime(), username)));
+  return { one, two, slug, tokens: [...ids, one.username, two.username, slug, await articleIdOf(slug)] };
+}
+
+/**
+ * What a request needs to reach a state beyond the usual path: favorite-article reads the author and
+ * creation time from the article only for a slug marker from before markers carried them. Returns
+ * how to put things back (verify-data checks the data after phase 2).
+ */
+const toReach: Readonly<Record<string, (slug: string) => Promise<() => Promise<void>>>> = {
+  'favorite-article/Read the author and creation time from the article': async (slug) => {
+    const table = runtime().tableNames.Articles;
+    const { Item: complete } = await db().send(
+      new GetCommand({ TableName: table, Key: { pk: slugKey(slug) } }),
+    );
+    await db().send(
+      new PutCommand({ TableName: table, Item: { pk: slugKey(slug), articleId: complete?.articleId } }),
+    );
+    return async () => {
+      await db().send(new PutCommand({ TableName: table, Item: complete }));
+    };
+  },
+};
+
+/**
+ * Phase 2: DynamoDB refuses a step before the write on every attempt, for this request's items only
+ * (so the phase's other requests in the same states go through): a 503 the client may send again.
+ * Unkeyed, so that it does not meet the faults of "Keep the outcome" (the release is phase 3's).
+ */
+function refusedRead(
+  { workflow, state, body, index }: RefusedStep,
+  fixtures: () => RefusalFixtures,
+): Scenario {
+  // A Parallel fails as soon as one of its branches does: any of its reads will do.
+  const states =
+    body.Type === 'Parallel'
+      ? (body.Branches ?? []).flatMap((branch) => Object.keys(branch.States ?? {}))
+      : [state];
+  return {
+    name: `${workflow}: DynamoDB refusing "${state}" past its retries, before any write, is a 503`,
+    clauses: [clause(workflow, state, 'Catch', index)],
+    run: async () => {
+      const { one, two, slug, tokens } = fixtures();
+      const restore = await toReach[`${workflow}/${state}`]?.(slug);
+      const refusal = refuseCalls(runtime(), { workflow, states, tokens });
+      try {
+        const refused = await keyedCase(workflow).succeeding(one, two, slug)('');
+        expect(answerOf(refused)).toEqual({ status: 503, body: serviceUnavailable.body });
+      } finally {
+        refusal.remove();
+        await restore?.();
+      }
+    },
+  };
+}
+
+/**
+ * Phase 3: Lambda refuses a step before the write on every attempt (a fault of the state, which no
+ * other request of the phase runs): a 503, and the key is released, so the same keyed request then
+ * runs and succeeds.
+ */
+function refusedInvocation({ workflow, state, body, index, errors }: RefusedStep): Scenario {
+  const [fault] = errors.flatMap((error) => FAULTS_OF_ERROR[error] ?? []);
+  const [retry] = (body.Retry ?? []) as (RetryClause & { MaxAttempts?: number })[];
+  if (!fault) throw new Error(`no fault raises an error of ${workflow} / ${state}'s Catch`);
+  const route = routes.find(({ target }) => 'workflow' in target && target.workflow === workflow);
+  return {
+    name: `${workflow}: Lambda refusing "${state}" past its retries is a 503 that releases the key`,
+    // Retry's MaxAttempts defaults to 3 (AWS), plus the first attempt.
+    faults: [`${fault[0]}#${workflow}/${state}:${fault[1]}*${(retry?.MaxAttempts ?? 3) + 1}`],
+    clauses: [clause(workflow, state, 'Catch', index)],
+    run: async () => {
+      const [{ one, two, slug }] = refusalFixtures as [RefusalFixtures];
+      const [request, key] = [keyedCase(workflow).succeeding(one, two, slug), randomUUID()];
+      expect(answerOf(await request(key))).toEqual({ status: 503, body: serviceUnavailable.body });
+      expect((await request(key)).status).toBe(
+        route && 'successStatus' in route.target ? route.target.successStatus : 0,
+      );
+    },
+  };
+}
+
+const refusedReads = refusedBeforeTheWrite.filter(({ errors }) =>
+  errors.some((error) => error.startsWith('DynamoDb.')),
+);
+const refusedInvocations = refusedBeforeTheWrite.filter((step) => !refusedReads.includes(step));
 
 const phaseSeconds: string[] = [];
 const timed = async (phase: () => Promise<void>): Promise<void> => {
@@ -982,6 +1106,18 @@ describe('Retry and Catch clauses', () => {
         },
       },
       ...expressWorkflows.map((workflow) => keyedRequests(workflow, searchOutage.promise)),
+      {
+        name: 'prepare the refusals of phases 2 and 3',
+        run: async () => {
+          // One set per refused read of a workflow: the refusal of one step must not meet another's request.
+          const sets = Math.max(
+            ...expressWorkflows.map(
+              (workflow) => refusedReads.filter((step) => step.workflow === workflow).length,
+            ),
+          );
+          refusalFixtures = await Promise.all(Array.from({ length: sets }, prepareRefusalFixtures));
+        },
+      },
     ];
     await timed(() => runPhase(conditions, { faults: absorbedFaults, eventsMeetTheFaults: true }));
   }, 120_000);
@@ -1254,6 +1390,14 @@ describe('Retry and Catch clauses', () => {
         },
       },
       ...expressWorkflows.map(unkeptOutcome),
+      ...refusedReads.map((step) => {
+        const set = refusedReads.filter(({ workflow }) => workflow === step.workflow).indexOf(step);
+        return refusedRead(step, () => {
+          const fixtures = refusalFixtures[set];
+          if (!fixtures) throw new Error('phase 1 did not prepare the refusals');
+          return fixtures;
+        });
+      }),
     ];
     await timed(async () => {
       await runPhase(scenarios, { eventsMeetTheFaults: false });
@@ -1277,6 +1421,10 @@ describe('Retry and Catch clauses', () => {
     expect(report.findings).toEqual([]);
     expect(runtime().events.deadLetters()).toEqual([]);
   }, 120_000);
+
+  it('phase 3: Lambda refusing a step before the write, which phase 2 requests run', async () => {
+    await timed(() => runPhase(refusedInvocations.map(refusedInvocation), { eventsMeetTheFaults: false }));
+  });
 
   it('every clause of every ASL file has handled an error', () => {
     const handled = runtime().workflows.handledErrors().byClause;
