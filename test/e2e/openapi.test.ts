@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { parseFaultSpec } from '../../local/faults.ts';
+import { IDEMPOTENCY_KEY_HEADER } from '../../schemas/idempotency-frame.ts';
 import { openApiDocument } from '../../schemas/openapi.ts';
 import { routes } from '../../schemas/routes.ts';
 import { type CheckedResponse, responseChecker } from '../support/openapi.ts';
@@ -63,21 +64,6 @@ describe('responses match the document', () => {
     status: number;
   }
 
-  /** A call with an Idempotency-Key header, which the tests' API client does not send. */
-  async function keyedCall(method: string, path: string, options: CallOptions): Promise<ApiResponse> {
-    const response = await fetch(`${runtime().url}${path}`, {
-      method,
-      headers: {
-        'Idempotency-Key': options.idempotencyKey ?? '',
-        ...(options.body === undefined ? {} : { 'Content-Type': 'application/json' }),
-        ...(options.token ? { Authorization: `Token ${options.token}` } : {}),
-      },
-      body: options.body === undefined ? undefined : JSON.stringify(options.body),
-    });
-    const text = await response.text();
-    return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
-  }
-
   /** A call whose response must be documented: its status and body. */
   async function expectDocumented(
     method: 'GET' | 'POST' | 'PUT' | 'DELETE',
@@ -89,9 +75,9 @@ describe('responses match the document', () => {
       // A token the cached authorizer has decided on would never reach a faulted authorizer.
       runtime().authorizerCache.flush();
     }
-    const response = options.idempotencyKey
-      ? await keyedCall(method, path, options)
-      : await api.raw(method, path, options.body, options.token);
+    const key: Record<string, string> =
+      options.idempotencyKey === undefined ? {} : { [IDEMPOTENCY_KEY_HEADER]: options.idempotencyKey };
+    const response = await api.raw(method, path, options.body, options.token, key);
     runtime().faults.clear();
     expect({ call: `${method} ${path}`, status: response.status }).toEqual({
       call: `${method} ${path}`,

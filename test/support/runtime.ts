@@ -62,8 +62,8 @@ let checkDocumented: ReturnType<typeof responseChecker> | undefined;
 
 /**
  * A small client for the API of a runtime: JSON in, JSON out, `Authorization: Token …` (`raw` sends
- * other headers too). Every
- * response of a documented route must match the OpenAPI document (it throws otherwise).
+ * other headers too). Every response of a documented route must match the OpenAPI document (it throws
+ * otherwise).
  */
 export function apiClient(baseUrl: string | (() => string)) {
   const base = typeof baseUrl === 'string' ? () => baseUrl : baseUrl;
