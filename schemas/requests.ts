@@ -242,5 +242,5 @@ export const idempotencyKey = z
   .max(255)
   .regex(IDEMPOTENCY_KEY_PATTERN)
   .meta({
-    description: `Makes the write idempotent for ${RETENTION_SECONDS / 3600} h (beyond the RealWorld spec). A retry with the same key and the same request (path, query and body) writes nothing and gets the first answer again, same status and body, an error included; only a 503 for concurrent changes frees the key, so that the retry runs afresh. Keys are scoped to the caller (registration: to all anonymous callers). The key with another request is a 422; while its first request is still running, a 409 (retry shortly). Without the header nothing changes.`,
+    description: `Makes the write idempotent for ${RETENTION_SECONDS / 3600} h (beyond the RealWorld spec). A retry with the same key and the same request (path, query and body) writes nothing and gets the first answer again, same status and body, an error included; only a 503 raised before anything was written (concurrent changes, or a service refusing a step before the write) frees the key, so that the retry runs afresh. Keys are scoped to the caller (registration: to all anonymous callers). The key with another request is a 422; while its first request is still running, a 409 (retry shortly). Without the header nothing changes.`,
   });
