@@ -16,7 +16,7 @@ import {
   taskStates,
 } from '../../schemas/asl.ts';
 import { ARTICLE_CHANGE_ATTRIBUTE, articleChanges } from '../../schemas/events.ts';
-import { framed, ownStates } from '../../schemas/idempotency-frame.ts';
+import { businessErrors, framed, ownStates } from '../../schemas/idempotency-frame.ts';
 import { fromRoot } from '../../schemas/paths.ts';
 import { type RetryPolicyName, retryPolicies, retryPolicyOf } from '../../schemas/retry-policies.ts';
 import { workflowFile, workflows } from '../../schemas/workflows.ts';
@@ -94,6 +94,12 @@ const retriedErrors = (state: AslState): string[] => [
 
 /** Conflicts are retried and answered by the transactions' own clauses. */
 const CONFLICT_ERRORS = new Set(['TransactionConflict', 'DynamoDb.TransactionConflictException']);
+
+describe('the idempotency frame', () => {
+  test('keeps every error kind with its cause but Unavailable, which releases the key', () => {
+    expect([...businessErrors, 'Unavailable'].sort()).toEqual(Object.keys(statusOfError).sort());
+  });
+});
 
 describe('state-machines/ and schemas/workflows.ts list the same workflows', () => {
   test('every ASL file is registered, with the type its directory says', () => {
