@@ -37,8 +37,6 @@ export async function startTestRuntime(
   const endpoint = process.env.TEST_DYNAMODB_ENDPOINT;
   if (!endpoint) throw new Error('TEST_DYNAMODB_ENDPOINT is not set: run the tests with `npm test`');
   const logLines: string[] = [];
-  // The handlers' EMF metric lines would flood the test output (test/unit/observability.test.ts checks them).
-  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
   const runtime = await startRuntime({
     port: 0,
     dynamoDbEndpoint: endpoint,
