@@ -52,5 +52,5 @@ export const partitionOf = {
 };
 
 // Idempotency table: a key is the caller's own; registration, which has no caller, shares one scope.
-export const idempotencyKey = (userId: string, key: string): string =>
+export const idempotencyItemKey = (userId: string, key: string): string =>
   `idempotency#${userId || 'anonymous'}#${key}`;

@@ -14,7 +14,7 @@ import {
   LEASE_SECONDS,
   RETENTION_SECONDS,
 } from '../../schemas/idempotency-frame.ts';
-import { idempotencyKey } from '../shared/keys.ts';
+import { idempotencyItemKey } from '../shared/keys.ts';
 import { workflowTask } from '../shared/observability.ts';
 
 export const UNUSABLE_KEY = { errors: { 'Idempotency-Key': ['must be 1 to 255 visible ASCII characters'] } };
@@ -67,7 +67,7 @@ export async function fingerprintOf(
 
 export const handler = workflowTask(async (input: FingerprintInput): Promise<FingerprintResult> => {
   if (!IDEMPOTENCY_KEY_PATTERN.test(input.key)) return UNUSABLE_KEY;
-  const pk = idempotencyKey(input.userId, input.key);
+  const pk = idempotencyItemKey(input.userId, input.key);
   const now = Math.floor(Date.now() / 1000);
   return {
     pk,

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { GetCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from '@jest/globals';
-import { idempotencyKey } from '../../lambdas/shared/keys.ts';
+import { idempotencyItemKey } from '../../lambdas/shared/keys.ts';
 import { slugify } from '../../lambdas/shared/slugs.ts';
 import { parseFaultSpec } from '../../local/faults.ts';
 import { IDEMPOTENCY_KEY_HEADER, LEASE_SECONDS, RUN_STATE } from '../../schemas/idempotency-frame.ts';
@@ -110,12 +110,16 @@ async function publish(author: User, title?: string): Promise<string> {
 
 const articlesBy = async (author: User): Promise<number> =>
   (await api.get(`/api/articles?author=${author.username}`)).body.articlesCount;
+/** Whether the reader follows the user, as their profile says. */
+const followingOf = async (username: string, token: string): Promise<boolean> =>
+  (await api.get(`/api/profiles/${username}`, token)).body.profile.following;
+
 const favoritesOf = async (slug: string): Promise<number> =>
   (await api.get(`/api/articles/${slug}`)).body.article.favoritesCount;
 
 /** The item of a user's key in the Idempotency table. */
 const outcomeKey = async (user: User, key: string) => ({
-  pk: idempotencyKey(await userIdOf(db(), runtime(), user.username), key),
+  pk: idempotencyItemKey(await userIdOf(db(), runtime(), user.username), key),
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -200,8 +204,7 @@ const cases: Readonly<Record<string, () => Promise<Prepared>>> = {
     return {
       token: reader.token,
       params: { username: followee.username },
-      written: async () =>
-        (await api.get(`/api/profiles/${followee.username}`, reader.token)).body.profile.following,
+      written: () => followingOf(followee.username, reader.token),
       once: true,
     };
   },
@@ -212,8 +215,7 @@ const cases: Readonly<Record<string, () => Promise<Prepared>>> = {
     return {
       token: reader.token,
       params: { username: followee.username },
-      written: async () =>
-        (await api.get(`/api/profiles/${followee.username}`, reader.token)).body.profile.following,
+      written: () => followingOf(followee.username, reader.token),
       once: false,
     };
   },
